@@ -1,0 +1,362 @@
+package interp
+
+import (
+	"fmt"
+
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// inst is one decoded instruction: 16 bytes, indexed like the raw slots so
+// that a run-time error names the kernel's instruction index.
+type inst struct {
+	op  uint8
+	dst uint8
+	src uint8
+	aux uint8 // access size in bytes for acquire/release and legacy loads
+	off int32 // memory offset, or absolute branch target
+	imm int64 // sign-extended immediate, 64-bit constant, or helper index
+}
+
+// Code is a decoded program, ready to run. It is immutable and may be shared
+// by any number of concurrent runs.
+type Code struct {
+	insns   []inst
+	raw     []isa.Instruction
+	helpers []HelperFunc // call targets of opCallHelper and opCallKfunc
+	names   []string     // helper names, for error messages
+}
+
+// Len returns the number of instruction slots.
+func (c *Code) Len() int { return len(c.insns) }
+
+// Compile validates the program's structure (isa.Validate) and decodes it.
+// Helper and kfunc calls are bound to funcs from h here, so that a call at
+// run time is an indexed load, and an unknown helper is an error before the
+// program ever runs.
+func Compile(insns []isa.Instruction, h *Helpers) (*Code, error) {
+	if err := isa.Validate(insns); err != nil {
+		return nil, err
+	}
+	c := &Code{insns: make([]inst, len(insns)), raw: insns}
+	for i := 0; i < len(insns); i++ {
+		in := insns[i]
+		d, err := c.decode(in, i, h)
+		if err != nil {
+			return nil, &isa.Error{Index: i, Insn: in, Reason: err.Error()}
+		}
+		if in.IsLoadImm64() {
+			d.imm = int64(isa.Imm64(in, insns[i+1]))
+			c.insns[i] = d
+			i++ // the second slot stays opInvalid
+			continue
+		}
+		c.insns[i] = d
+	}
+	return c, nil
+}
+
+func (c *Code) bind(id int32, kfunc bool, h *Helpers) (int64, error) {
+	fn, name := h.lookup(id, kfunc)
+	if fn == nil {
+		if kfunc {
+			return 0, fmt.Errorf("unknown kfunc ID %d", id)
+		}
+		return 0, fmt.Errorf("unknown helper %s", helperName(id))
+	}
+	c.helpers = append(c.helpers, fn)
+	c.names = append(c.names, name)
+	return int64(len(c.helpers) - 1), nil
+}
+
+func (c *Code) decode(in isa.Instruction, i int, h *Helpers) (inst, error) {
+	d := inst{dst: uint8(in.Dst), src: uint8(in.Src), off: int32(in.Offset), imm: int64(in.Imm)}
+	op := in.Opcode
+	switch op.Class() {
+	case isa.ClassALU64:
+		d.op = alu64Op(op, in)
+		if op.Source() == isa.SourceK && (op.Op() == isa.ALULsh || op.Op() == isa.ALURsh || op.Op() == isa.ALUArsh) {
+			d.imm &= 63
+		}
+	case isa.ClassALU:
+		d.op = alu32Op(op, in)
+		if op.Source() == isa.SourceK {
+			switch op.Op() {
+			case isa.ALULsh, isa.ALURsh, isa.ALUArsh:
+				d.imm &= 31
+			}
+		}
+	case isa.ClassJMP, isa.ClassJMP32:
+		return c.decodeJump(d, in, i, h)
+	case isa.ClassLD:
+		switch op.Mode() {
+		case isa.ModeIMM:
+			d.op = opLdImm64
+			if s := uint8(in.Src); s != isa.PseudoNone {
+				return d, fmt.Errorf("ld_imm64 with pseudo source %d needs the loader to resolve it", s)
+			}
+		case isa.ModeABS:
+			d.op, d.aux = opLdAbs, uint8(isa.SizeBytes(op.Size()))
+		case isa.ModeIND:
+			d.op, d.aux = opLdInd, uint8(isa.SizeBytes(op.Size()))
+		}
+	case isa.ClassLDX:
+		if op.Mode() == isa.ModeMEMSX {
+			d.op = [4]uint8{opLdxsW, opLdxsH, opLdxsB, opInvalid}[op.Size()>>3]
+		} else {
+			d.op = [4]uint8{opLdxW, opLdxH, opLdxB, opLdxDW}[op.Size()>>3]
+		}
+	case isa.ClassST:
+		d.op = [4]uint8{opStW, opStH, opStB, opStDW}[op.Size()>>3]
+	case isa.ClassSTX:
+		if op.Mode() == isa.ModeMEM {
+			d.op = [4]uint8{opStxW, opStxH, opStxB, opStxDW}[op.Size()>>3]
+			break
+		}
+		d.op = atomicOp(op.Size(), in.Imm)
+		d.aux = uint8(isa.SizeBytes(op.Size()))
+	}
+	if d.op == opInvalid {
+		return d, fmt.Errorf("unsupported instruction")
+	}
+	return d, nil
+}
+
+func (c *Code) decodeJump(d inst, in isa.Instruction, i int, h *Helpers) (inst, error) {
+	op := in.Opcode
+	if t, ok := isa.BranchTarget(in, i); ok {
+		d.off = int32(t)
+	}
+	switch op.Op() {
+	case isa.JmpJA:
+		d.op = opJa
+		return d, nil
+	case isa.JmpExit:
+		d.op = opExit
+		return d, nil
+	case isa.JmpJCond:
+		d.op = opMayGoto
+		return d, nil
+	case isa.JmpCall:
+		if op.Source() == isa.SourceX {
+			d.op = opCallX
+			return d, nil
+		}
+		var err error
+		switch uint8(in.Src) {
+		case isa.CallLocal:
+			d.op = opCallLocal
+		case isa.CallKfunc:
+			d.op = opCallKfunc
+			d.imm, err = c.bind(in.Imm, true, h)
+		default:
+			d.op = opCallHelper
+			d.imm, err = c.bind(in.Imm, false, h)
+		}
+		return d, err
+	}
+	idx := jumpIndex[op.Op()>>4]
+	if idx < 0 {
+		return d, fmt.Errorf("unknown jump operation")
+	}
+	base := opJeq64K
+	switch {
+	case op.Class() == isa.ClassJMP && op.Source() == isa.SourceX:
+		base = opJeq64X
+	case op.Class() == isa.ClassJMP32 && op.Source() == isa.SourceK:
+		base = opJeq32K
+		d.imm = int64(uint32(in.Imm)) // compared as u32 or, re-signed, as s32
+	case op.Class() == isa.ClassJMP32:
+		base = opJeq32X
+	}
+	d.op = base + uint8(idx)
+	return d, nil
+}
+
+// jumpIndex maps a conditional jump operation (op>>4) to its position in the
+// opJeq.. opJsle groups.
+var jumpIndex = [16]int8{-1, 0, 1, 2, 3, 4, 5, 6, -1, -1, 7, 8, 9, 10, -1, -1}
+
+func alu64Op(op isa.Opcode, in isa.Instruction) uint8 {
+	signed := in.Offset == 1
+	if op.Source() == isa.SourceK {
+		switch op.Op() {
+		case isa.ALUAdd:
+			return opAdd64K
+		case isa.ALUSub:
+			return opSub64K
+		case isa.ALUMul:
+			return opMul64K
+		case isa.ALUDiv:
+			return pick(signed, opSdiv64K, opDiv64K)
+		case isa.ALUOr:
+			return opOr64K
+		case isa.ALUAnd:
+			return opAnd64K
+		case isa.ALULsh:
+			return opLsh64K
+		case isa.ALURsh:
+			return opRsh64K
+		case isa.ALUMod:
+			return pick(signed, opSmod64K, opMod64K)
+		case isa.ALUXor:
+			return opXor64K
+		case isa.ALUMov:
+			return opMov64K
+		case isa.ALUArsh:
+			return opArsh64K
+		case isa.ALUNeg:
+			return opNeg64
+		case isa.ALUEnd:
+			return [...]uint8{16: opBswap16, 32: opBswap32, 64: opBswap64}[in.Imm]
+		}
+		return opInvalid
+	}
+	switch op.Op() {
+	case isa.ALUAdd:
+		return opAdd64X
+	case isa.ALUSub:
+		return opSub64X
+	case isa.ALUMul:
+		return opMul64X
+	case isa.ALUDiv:
+		return pick(signed, opSdiv64X, opDiv64X)
+	case isa.ALUOr:
+		return opOr64X
+	case isa.ALUAnd:
+		return opAnd64X
+	case isa.ALULsh:
+		return opLsh64X
+	case isa.ALURsh:
+		return opRsh64X
+	case isa.ALUMod:
+		return pick(signed, opSmod64X, opMod64X)
+	case isa.ALUXor:
+		return opXor64X
+	case isa.ALUMov:
+		switch in.Offset {
+		case 8:
+			return opMovsx64X8
+		case 16:
+			return opMovsx64X16
+		case 32:
+			return opMovsx64X32
+		}
+		return opMov64X
+	case isa.ALUArsh:
+		return opArsh64X
+	}
+	return opInvalid
+}
+
+func alu32Op(op isa.Opcode, in isa.Instruction) uint8 {
+	signed := in.Offset == 1
+	if op.Op() == isa.ALUEnd {
+		if op.Source() == isa.SourceX { // BPF_TO_BE
+			return [...]uint8{16: opBe16, 32: opBe32, 64: opBe64}[in.Imm]
+		}
+		return [...]uint8{16: opLe16, 32: opLe32, 64: opLe64}[in.Imm]
+	}
+	if op.Source() == isa.SourceK {
+		switch op.Op() {
+		case isa.ALUAdd:
+			return opAdd32K
+		case isa.ALUSub:
+			return opSub32K
+		case isa.ALUMul:
+			return opMul32K
+		case isa.ALUDiv:
+			return pick(signed, opSdiv32K, opDiv32K)
+		case isa.ALUOr:
+			return opOr32K
+		case isa.ALUAnd:
+			return opAnd32K
+		case isa.ALULsh:
+			return opLsh32K
+		case isa.ALURsh:
+			return opRsh32K
+		case isa.ALUMod:
+			return pick(signed, opSmod32K, opMod32K)
+		case isa.ALUXor:
+			return opXor32K
+		case isa.ALUMov:
+			return opMov32K
+		case isa.ALUArsh:
+			return opArsh32K
+		case isa.ALUNeg:
+			return opNeg32
+		}
+		return opInvalid
+	}
+	switch op.Op() {
+	case isa.ALUAdd:
+		return opAdd32X
+	case isa.ALUSub:
+		return opSub32X
+	case isa.ALUMul:
+		return opMul32X
+	case isa.ALUDiv:
+		return pick(signed, opSdiv32X, opDiv32X)
+	case isa.ALUOr:
+		return opOr32X
+	case isa.ALUAnd:
+		return opAnd32X
+	case isa.ALULsh:
+		return opLsh32X
+	case isa.ALURsh:
+		return opRsh32X
+	case isa.ALUMod:
+		return pick(signed, opSmod32X, opMod32X)
+	case isa.ALUXor:
+		return opXor32X
+	case isa.ALUMov:
+		switch in.Offset {
+		case 8:
+			return opMovsx32X8
+		case 16:
+			return opMovsx32X16
+		}
+		return opMov32X
+	case isa.ALUArsh:
+		return opArsh32X
+	}
+	return opInvalid
+}
+
+func atomicOp(size uint8, imm int32) uint8 {
+	switch imm {
+	case isa.AtomicLoadAcq:
+		return opLoadAcquire
+	case isa.AtomicStoreRel:
+		return opStoreRelease
+	}
+	pair, ok := atomicOps[imm]
+	if !ok {
+		return opInvalid
+	}
+	if size == isa.SizeDW {
+		return pair[1]
+	}
+	return pair[0]
+}
+
+// atomicOps maps a read-modify-write atomic's imm to its 32- and 64-bit
+// internal opcodes.
+var atomicOps = map[int32][2]uint8{
+	isa.AtomicAdd:                   {opAtomicAdd32, opAtomicAdd64},
+	isa.AtomicOr:                    {opAtomicOr32, opAtomicOr64},
+	isa.AtomicAnd:                   {opAtomicAnd32, opAtomicAnd64},
+	isa.AtomicXor:                   {opAtomicXor32, opAtomicXor64},
+	isa.AtomicAdd | isa.AtomicFetch: {opAtomicFetchAdd32, opAtomicFetchAdd64},
+	isa.AtomicOr | isa.AtomicFetch:  {opAtomicFetchOr32, opAtomicFetchOr64},
+	isa.AtomicAnd | isa.AtomicFetch: {opAtomicFetchAnd32, opAtomicFetchAnd64},
+	isa.AtomicXor | isa.AtomicFetch: {opAtomicFetchXor32, opAtomicFetchXor64},
+	isa.AtomicXchg:                  {opAtomicXchg32, opAtomicXchg64},
+	isa.AtomicCmpXchg:               {opAtomicCmpXchg32, opAtomicCmpXchg64},
+}
+
+func pick(cond bool, a, b uint8) uint8 {
+	if cond {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,143 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ebpfvm/ebpfvm/internal/mem"
+)
+
+// HelperFunc implements a helper or kfunc. It receives the run's Env and the
+// argument registers r1-r5 and returns the value for r0. Returning an error
+// aborts the run with that error; Env.Stop ends it normally.
+type HelperFunc func(env *Env, r1, r2, r3, r4, r5 uint64) (uint64, error)
+
+// Helper describes one helper function.
+type Helper struct {
+	ID   int32  // Linux helper ID (BPF_FUNC_*), or a kfunc ID
+	Name string // e.g. "bpf_map_lookup_elem"
+	Func HelperFunc
+}
+
+// Helpers is a set of helpers and kfuncs, keyed by ID. The zero value is
+// empty and ready to use. A Helpers must not be modified while a program
+// compiled against it is being compiled; compiled programs keep their own
+// binding.
+type Helpers struct {
+	helpers map[int32]Helper
+	kfuncs  map[int32]Helper
+}
+
+// Register adds or replaces a helper.
+func (h *Helpers) Register(hp Helper) error {
+	if hp.Func == nil {
+		return fmt.Errorf("helper %d (%s) has no Func", hp.ID, hp.Name)
+	}
+	if h.helpers == nil {
+		h.helpers = make(map[int32]Helper)
+	}
+	h.helpers[hp.ID] = hp
+	return nil
+}
+
+// RegisterKfunc adds or replaces a kfunc.
+func (h *Helpers) RegisterKfunc(hp Helper) error {
+	if hp.Func == nil {
+		return fmt.Errorf("kfunc %d (%s) has no Func", hp.ID, hp.Name)
+	}
+	if h.kfuncs == nil {
+		h.kfuncs = make(map[int32]Helper)
+	}
+	h.kfuncs[hp.ID] = hp
+	return nil
+}
+
+// Clone returns a copy that can be changed independently.
+func (h *Helpers) Clone() *Helpers {
+	c := &Helpers{}
+	if h == nil {
+		return c
+	}
+	for _, hp := range h.helpers {
+		c.Register(hp)
+	}
+	for _, hp := range h.kfuncs {
+		c.RegisterKfunc(hp)
+	}
+	return c
+}
+
+func (h *Helpers) lookup(id int32, kfunc bool) (HelperFunc, string) {
+	if h == nil {
+		return nil, ""
+	}
+	m := h.helpers
+	if kfunc {
+		m = h.kfuncs
+	}
+	hp, ok := m[id]
+	if !ok {
+		return nil, ""
+	}
+	return hp.Func, hp.Name
+}
+
+// helperName names a helper ID for error messages.
+func helperName(id int32) string { return fmt.Sprintf("#%d", id) }
+
+// Env is the state of one run that helpers see: the memory regions the
+// program may touch and the way to end the run early.
+type Env struct {
+	Regions mem.Regions
+	// Packet is the data that the legacy packet loads (LD_ABS, LD_IND)
+	// read: [PacketStart, PacketEnd).
+	PacketStart, PacketEnd uint64
+	// Value is free for the embedder: the program type's state, a Go
+	// object the helpers need, ...
+	Value any
+
+	stopped bool
+	stopR0  uint64
+	helpers *Helpers // for callx
+}
+
+// Stop ends the run after the current helper returns, with r0 = r0.
+func (e *Env) Stop(r0 uint64) { e.stopped, e.stopR0 = true, r0 }
+
+// ErrAccess is wrapped by the errors helpers return for memory they were
+// not given.
+var ErrAccess = mem.ErrAccessDenied
+
+// Bytes returns the n bytes at addr, after checking that they lie in one
+// region that allows the access. The slice aliases program memory: it is
+// valid until the run ends.
+func (e *Env) Bytes(addr, n uint64, write bool) ([]byte, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	if n > 1<<31 || !e.Regions.Check(addr, n, write) {
+		return nil, fmt.Errorf("%w: %s", ErrAccess, e.Regions.Describe(addr, n, write))
+	}
+	return mem.Slice(addr, int(n)), nil
+}
+
+// Error is a run-time error: the instruction that failed and why.
+type Error struct {
+	Index int    // instruction slot
+	Insn  string // its disassembly
+	Err   error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("instruction %d (%s): %v", e.Index, e.Insn, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Run-time failures, wrapped in *Error.
+var (
+	ErrBudget     = errors.New("instruction budget exhausted")
+	ErrCallDepth  = errors.New("call stack too deep")
+	ErrMisaligned = errors.New("misaligned atomic access")
+	ErrNoHelper   = errors.New("callx to an unknown helper")
+)

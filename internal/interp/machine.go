@@ -1,0 +1,82 @@
+package interp
+
+import (
+	"fmt"
+
+	"github.com/ebpfvm/ebpfvm/internal/mem"
+)
+
+// Stack layout: MaxFrames frames of StackSize bytes each, frame 0 at the top.
+const (
+	StackSize = 512 // bytes per frame (MAX_BPF_STACK)
+	MaxFrames = 8   // MAX_CALL_FRAMES: the entry function and 7 nested calls
+	// MaxLoops is the kernel's may_goto budget per function invocation
+	// (BPF_MAX_LOOPS).
+	MaxLoops = 8 * 1024 * 1024
+)
+
+type frame struct {
+	ret     int32     // instruction to return to
+	maygoto uint32    // remaining may_goto iterations of this invocation
+	saved   [4]uint64 // callee-saved r6-r9
+	fp      uint64    // r10
+}
+
+// Machine is the reusable state of runs: registers, call frames, the stack
+// and the region table. A Machine runs one program at a time; keep one per
+// goroutine (or pool them).
+type Machine struct {
+	Env
+	stack  *mem.Buffer
+	frames [MaxFrames]frame
+	dirty  int // frames whose stack memory the last run may have written
+}
+
+// NewMachine allocates a machine with its own stack.
+func NewMachine() (*Machine, error) {
+	s, err := mem.Alloc(StackSize * MaxFrames)
+	if err != nil {
+		return nil, fmt.Errorf("allocating the stack: %w", err)
+	}
+	return &Machine{stack: s, dirty: MaxFrames}, nil
+}
+
+// Close frees the machine's stack.
+func (m *Machine) Close() error { return m.stack.Free() }
+
+// StackTop is r10 of the entry function.
+func (m *Machine) StackTop() uint64 { return m.stack.Addr() + StackSize*MaxFrames }
+
+// Reset prepares the machine for a new run: the stack frames the previous
+// run used are zeroed (nothing leaks from one run into the next) and the
+// region table holds only the stack.
+func (m *Machine) Reset() {
+	if m.dirty > 0 {
+		b := m.stack.Bytes()
+		clear(b[len(b)-m.dirty*StackSize:])
+		m.dirty = 0
+	}
+	m.Regions.Reset()
+	m.Regions.Add(mem.Region{Start: m.stack.Addr(), End: m.StackTop(), Writable: true, Kind: mem.KindStack})
+	m.PacketStart, m.PacketEnd = 0, 0
+	m.stopped = false
+}
+
+// RunOptions are the per-run settings of Machine.Run.
+type RunOptions struct {
+	// Budget is the most instructions the run may execute; 0 means
+	// DefaultBudget.
+	Budget uint64
+	// Checked tests every memory access against the region table. Programs
+	// that have not been verified must run checked.
+	Checked bool
+}
+
+// DefaultBudget bounds a run at about a second of interpretation.
+const DefaultBudget = 1 << 30
+
+// Result is the outcome of a run.
+type Result struct {
+	R0    uint64
+	Steps uint64 // instructions executed
+}

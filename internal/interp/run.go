@@ -1,0 +1,757 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"runtime/debug"
+	"sync/atomic"
+
+	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// Run executes c from its first instruction with r1-r5 = args and r10 at the
+// top of the stack. The caller has called Reset and added the regions the
+// program may touch.
+func (m *Machine) Run(c *Code, args [5]uint64, opts RunOptions) (res Result, err error) {
+	budget := opts.Budget
+	if budget == 0 {
+		budget = DefaultBudget
+	}
+	m.helpers = nil
+	// A fault in memory the runtime handed out would be a runtime bug; turn
+	// it into an error rather than a crash of the host.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	return m.run(c, args, budget, opts.Checked)
+}
+
+// SetCallXHelpers sets the helpers that callx may reach by ID.
+func (m *Machine) SetCallXHelpers(h *Helpers) { m.helpers = h }
+
+func (m *Machine) fail(c *Code, pc int, err error) error {
+	return &Error{Index: pc, Insn: describe(c.raw, pc), Err: err}
+}
+
+func describe(raw []isa.Instruction, pc int) string {
+	if pc < 0 || pc >= len(raw) {
+		return "?"
+	}
+	return raw[pc].String()
+}
+
+func (m *Machine) accessError(c *Code, pc int, addr, size uint64, write bool) error {
+	return m.fail(c, pc, fmt.Errorf("%w: %s", mem.ErrAccessDenied, m.Regions.Describe(addr, size, write)))
+}
+
+//nolint:gocyclo // one dispatch loop, by design
+func (m *Machine) run(c *Code, args [5]uint64, budget uint64, checked bool) (Result, error) {
+	var r [16]uint64
+	r[1], r[2], r[3], r[4], r[5] = args[0], args[1], args[2], args[3], args[4]
+	r[10] = m.StackTop()
+	code := c.insns
+	depth := 0
+	m.frames[0].maygoto = MaxLoops
+	maxDepth := 1
+	var steps uint64
+	pc := 0
+	defer func() {
+		if maxDepth > m.dirty {
+			m.dirty = maxDepth
+		}
+	}()
+	for {
+		in := &code[pc]
+		pc++
+		steps++
+		if steps > budget {
+			return Result{Steps: steps}, m.fail(c, pc-1, ErrBudget)
+		}
+		switch in.op {
+		// ALU64, immediate.
+		case opAdd64K:
+			r[in.dst&15] += uint64(in.imm)
+		case opSub64K:
+			r[in.dst&15] -= uint64(in.imm)
+		case opMul64K:
+			r[in.dst&15] *= uint64(in.imm)
+		case opDiv64K:
+			r[in.dst&15] = div64(r[in.dst&15], uint64(in.imm))
+		case opSdiv64K:
+			r[in.dst&15] = sdiv64(r[in.dst&15], uint64(in.imm))
+		case opOr64K:
+			r[in.dst&15] |= uint64(in.imm)
+		case opAnd64K:
+			r[in.dst&15] &= uint64(in.imm)
+		case opLsh64K:
+			r[in.dst&15] <<= uint64(in.imm)
+		case opRsh64K:
+			r[in.dst&15] >>= uint64(in.imm)
+		case opMod64K:
+			r[in.dst&15] = mod64(r[in.dst&15], uint64(in.imm))
+		case opSmod64K:
+			r[in.dst&15] = smod64(r[in.dst&15], uint64(in.imm))
+		case opXor64K:
+			r[in.dst&15] ^= uint64(in.imm)
+		case opMov64K:
+			r[in.dst&15] = uint64(in.imm)
+		case opArsh64K:
+			r[in.dst&15] = uint64(int64(r[in.dst&15]) >> uint64(in.imm))
+		case opNeg64:
+			r[in.dst&15] = -r[in.dst&15]
+		case opBswap16:
+			r[in.dst&15] = uint64(bits.ReverseBytes16(uint16(r[in.dst&15])))
+		case opBswap32:
+			r[in.dst&15] = uint64(bits.ReverseBytes32(uint32(r[in.dst&15])))
+		case opBswap64:
+			r[in.dst&15] = bits.ReverseBytes64(r[in.dst&15])
+
+		// ALU64, register.
+		case opAdd64X:
+			r[in.dst&15] += r[in.src&15]
+		case opSub64X:
+			r[in.dst&15] -= r[in.src&15]
+		case opMul64X:
+			r[in.dst&15] *= r[in.src&15]
+		case opDiv64X:
+			r[in.dst&15] = div64(r[in.dst&15], r[in.src&15])
+		case opSdiv64X:
+			r[in.dst&15] = sdiv64(r[in.dst&15], r[in.src&15])
+		case opOr64X:
+			r[in.dst&15] |= r[in.src&15]
+		case opAnd64X:
+			r[in.dst&15] &= r[in.src&15]
+		case opLsh64X:
+			r[in.dst&15] <<= r[in.src&15] & 63
+		case opRsh64X:
+			r[in.dst&15] >>= r[in.src&15] & 63
+		case opMod64X:
+			r[in.dst&15] = mod64(r[in.dst&15], r[in.src&15])
+		case opSmod64X:
+			r[in.dst&15] = smod64(r[in.dst&15], r[in.src&15])
+		case opXor64X:
+			r[in.dst&15] ^= r[in.src&15]
+		case opMov64X:
+			r[in.dst&15] = r[in.src&15]
+		case opMovsx64X8:
+			r[in.dst&15] = uint64(int64(int8(r[in.src&15])))
+		case opMovsx64X16:
+			r[in.dst&15] = uint64(int64(int16(r[in.src&15])))
+		case opMovsx64X32:
+			r[in.dst&15] = uint64(int64(int32(r[in.src&15])))
+		case opArsh64X:
+			r[in.dst&15] = uint64(int64(r[in.dst&15]) >> (r[in.src&15] & 63))
+
+		// ALU32, immediate. Results are zero-extended.
+		case opAdd32K:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) + uint32(in.imm))
+		case opSub32K:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) - uint32(in.imm))
+		case opMul32K:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) * uint32(in.imm))
+		case opDiv32K:
+			r[in.dst&15] = uint64(div32(uint32(r[in.dst&15]), uint32(in.imm)))
+		case opSdiv32K:
+			r[in.dst&15] = uint64(sdiv32(uint32(r[in.dst&15]), uint32(in.imm)))
+		case opOr32K:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) | uint32(in.imm))
+		case opAnd32K:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) & uint32(in.imm))
+		case opLsh32K:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) << uint64(in.imm))
+		case opRsh32K:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) >> uint64(in.imm))
+		case opMod32K:
+			r[in.dst&15] = uint64(mod32(uint32(r[in.dst&15]), uint32(in.imm)))
+		case opSmod32K:
+			r[in.dst&15] = uint64(smod32(uint32(r[in.dst&15]), uint32(in.imm)))
+		case opXor32K:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) ^ uint32(in.imm))
+		case opMov32K:
+			r[in.dst&15] = uint64(uint32(in.imm))
+		case opArsh32K:
+			r[in.dst&15] = uint64(uint32(int32(r[in.dst&15]) >> uint64(in.imm)))
+		case opNeg32:
+			r[in.dst&15] = uint64(-uint32(r[in.dst&15]))
+		case opLe16:
+			r[in.dst&15] = uint64(uint16(r[in.dst&15]))
+		case opLe32:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]))
+		case opLe64:
+		case opBe16:
+			r[in.dst&15] = uint64(bits.ReverseBytes16(uint16(r[in.dst&15])))
+		case opBe32:
+			r[in.dst&15] = uint64(bits.ReverseBytes32(uint32(r[in.dst&15])))
+		case opBe64:
+			r[in.dst&15] = bits.ReverseBytes64(r[in.dst&15])
+
+		// ALU32, register.
+		case opAdd32X:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) + uint32(r[in.src&15]))
+		case opSub32X:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) - uint32(r[in.src&15]))
+		case opMul32X:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) * uint32(r[in.src&15]))
+		case opDiv32X:
+			r[in.dst&15] = uint64(div32(uint32(r[in.dst&15]), uint32(r[in.src&15])))
+		case opSdiv32X:
+			r[in.dst&15] = uint64(sdiv32(uint32(r[in.dst&15]), uint32(r[in.src&15])))
+		case opOr32X:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) | uint32(r[in.src&15]))
+		case opAnd32X:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) & uint32(r[in.src&15]))
+		case opLsh32X:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) << (r[in.src&15] & 31))
+		case opRsh32X:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) >> (r[in.src&15] & 31))
+		case opMod32X:
+			r[in.dst&15] = uint64(mod32(uint32(r[in.dst&15]), uint32(r[in.src&15])))
+		case opSmod32X:
+			r[in.dst&15] = uint64(smod32(uint32(r[in.dst&15]), uint32(r[in.src&15])))
+		case opXor32X:
+			r[in.dst&15] = uint64(uint32(r[in.dst&15]) ^ uint32(r[in.src&15]))
+		case opMov32X:
+			r[in.dst&15] = uint64(uint32(r[in.src&15]))
+		case opMovsx32X8:
+			r[in.dst&15] = uint64(uint32(int32(int8(r[in.src&15]))))
+		case opMovsx32X16:
+			r[in.dst&15] = uint64(uint32(int32(int16(r[in.src&15]))))
+		case opArsh32X:
+			r[in.dst&15] = uint64(uint32(int32(r[in.dst&15]) >> (r[in.src&15] & 31)))
+
+		// Jumps.
+		case opJa:
+			pc = int(in.off)
+		case opJeq64K:
+			if r[in.dst&15] == uint64(in.imm) {
+				pc = int(in.off)
+			}
+		case opJgt64K:
+			if r[in.dst&15] > uint64(in.imm) {
+				pc = int(in.off)
+			}
+		case opJge64K:
+			if r[in.dst&15] >= uint64(in.imm) {
+				pc = int(in.off)
+			}
+		case opJset64K:
+			if r[in.dst&15]&uint64(in.imm) != 0 {
+				pc = int(in.off)
+			}
+		case opJne64K:
+			if r[in.dst&15] != uint64(in.imm) {
+				pc = int(in.off)
+			}
+		case opJsgt64K:
+			if int64(r[in.dst&15]) > in.imm {
+				pc = int(in.off)
+			}
+		case opJsge64K:
+			if int64(r[in.dst&15]) >= in.imm {
+				pc = int(in.off)
+			}
+		case opJlt64K:
+			if r[in.dst&15] < uint64(in.imm) {
+				pc = int(in.off)
+			}
+		case opJle64K:
+			if r[in.dst&15] <= uint64(in.imm) {
+				pc = int(in.off)
+			}
+		case opJslt64K:
+			if int64(r[in.dst&15]) < in.imm {
+				pc = int(in.off)
+			}
+		case opJsle64K:
+			if int64(r[in.dst&15]) <= in.imm {
+				pc = int(in.off)
+			}
+		case opJeq64X:
+			if r[in.dst&15] == r[in.src&15] {
+				pc = int(in.off)
+			}
+		case opJgt64X:
+			if r[in.dst&15] > r[in.src&15] {
+				pc = int(in.off)
+			}
+		case opJge64X:
+			if r[in.dst&15] >= r[in.src&15] {
+				pc = int(in.off)
+			}
+		case opJset64X:
+			if r[in.dst&15]&r[in.src&15] != 0 {
+				pc = int(in.off)
+			}
+		case opJne64X:
+			if r[in.dst&15] != r[in.src&15] {
+				pc = int(in.off)
+			}
+		case opJsgt64X:
+			if int64(r[in.dst&15]) > int64(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJsge64X:
+			if int64(r[in.dst&15]) >= int64(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJlt64X:
+			if r[in.dst&15] < r[in.src&15] {
+				pc = int(in.off)
+			}
+		case opJle64X:
+			if r[in.dst&15] <= r[in.src&15] {
+				pc = int(in.off)
+			}
+		case opJslt64X:
+			if int64(r[in.dst&15]) < int64(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJsle64X:
+			if int64(r[in.dst&15]) <= int64(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJeq32K:
+			if uint32(r[in.dst&15]) == uint32(in.imm) {
+				pc = int(in.off)
+			}
+		case opJgt32K:
+			if uint32(r[in.dst&15]) > uint32(in.imm) {
+				pc = int(in.off)
+			}
+		case opJge32K:
+			if uint32(r[in.dst&15]) >= uint32(in.imm) {
+				pc = int(in.off)
+			}
+		case opJset32K:
+			if uint32(r[in.dst&15])&uint32(in.imm) != 0 {
+				pc = int(in.off)
+			}
+		case opJne32K:
+			if uint32(r[in.dst&15]) != uint32(in.imm) {
+				pc = int(in.off)
+			}
+		case opJsgt32K:
+			if int32(r[in.dst&15]) > int32(in.imm) {
+				pc = int(in.off)
+			}
+		case opJsge32K:
+			if int32(r[in.dst&15]) >= int32(in.imm) {
+				pc = int(in.off)
+			}
+		case opJlt32K:
+			if uint32(r[in.dst&15]) < uint32(in.imm) {
+				pc = int(in.off)
+			}
+		case opJle32K:
+			if uint32(r[in.dst&15]) <= uint32(in.imm) {
+				pc = int(in.off)
+			}
+		case opJslt32K:
+			if int32(r[in.dst&15]) < int32(in.imm) {
+				pc = int(in.off)
+			}
+		case opJsle32K:
+			if int32(r[in.dst&15]) <= int32(in.imm) {
+				pc = int(in.off)
+			}
+		case opJeq32X:
+			if uint32(r[in.dst&15]) == uint32(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJgt32X:
+			if uint32(r[in.dst&15]) > uint32(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJge32X:
+			if uint32(r[in.dst&15]) >= uint32(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJset32X:
+			if uint32(r[in.dst&15])&uint32(r[in.src&15]) != 0 {
+				pc = int(in.off)
+			}
+		case opJne32X:
+			if uint32(r[in.dst&15]) != uint32(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJsgt32X:
+			if int32(r[in.dst&15]) > int32(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJsge32X:
+			if int32(r[in.dst&15]) >= int32(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJlt32X:
+			if uint32(r[in.dst&15]) < uint32(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJle32X:
+			if uint32(r[in.dst&15]) <= uint32(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJslt32X:
+			if int32(r[in.dst&15]) < int32(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opJsle32X:
+			if int32(r[in.dst&15]) <= int32(r[in.src&15]) {
+				pc = int(in.off)
+			}
+		case opMayGoto:
+			f := &m.frames[depth]
+			if f.maygoto == 0 {
+				pc = int(in.off)
+			} else {
+				f.maygoto--
+			}
+
+		// Calls.
+		case opCallHelper, opCallKfunc:
+			v, err := c.helpers[in.imm](&m.Env, r[1], r[2], r[3], r[4], r[5])
+			if err != nil {
+				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%s: %w", c.names[in.imm], err))
+			}
+			if m.stopped {
+				return Result{R0: m.stopR0, Steps: steps}, nil
+			}
+			r[0] = v
+		case opCallX:
+			id := r[in.dst&15]
+			fn, name := m.helpers.lookup(int32(id), false)
+			if fn == nil || id > 1<<31-1 {
+				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%w: %d", ErrNoHelper, id))
+			}
+			v, err := fn(&m.Env, r[1], r[2], r[3], r[4], r[5])
+			if err != nil {
+				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%s: %w", name, err))
+			}
+			if m.stopped {
+				return Result{R0: m.stopR0, Steps: steps}, nil
+			}
+			r[0] = v
+		case opCallLocal:
+			if depth+1 >= MaxFrames {
+				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%w: more than %d frames", ErrCallDepth, MaxFrames))
+			}
+			f := &m.frames[depth]
+			f.ret = int32(pc)
+			f.saved = [4]uint64{r[6], r[7], r[8], r[9]}
+			f.fp = r[10]
+			depth++
+			if depth+1 > maxDepth {
+				maxDepth = depth + 1
+			}
+			m.frames[depth].maygoto = MaxLoops
+			r[10] = m.StackTop() - uint64(depth)*StackSize
+			pc = int(in.off)
+		case opExit:
+			if depth == 0 {
+				return Result{R0: r[0], Steps: steps}, nil
+			}
+			depth--
+			f := &m.frames[depth]
+			r[6], r[7], r[8], r[9] = f.saved[0], f.saved[1], f.saved[2], f.saved[3]
+			r[10] = f.fp
+			pc = int(f.ret)
+
+		// Loads and stores.
+		case opLdImm64:
+			r[in.dst&15] = uint64(in.imm)
+			pc++
+		case opLdxB:
+			a := r[in.src&15] + uint64(in.off)
+			if checked && !m.Regions.Check(a, 1, false) {
+				return Result{Steps: steps}, m.accessError(c, pc-1, a, 1, false)
+			}
+			r[in.dst&15] = mem.Load8(a)
+		case opLdxH:
+			a := r[in.src&15] + uint64(in.off)
+			if checked && !m.Regions.Check(a, 2, false) {
+				return Result{Steps: steps}, m.accessError(c, pc-1, a, 2, false)
+			}
+			r[in.dst&15] = mem.Load16(a)
+		case opLdxW:
+			a := r[in.src&15] + uint64(in.off)
+			if checked && !m.Regions.Check(a, 4, false) {
+				return Result{Steps: steps}, m.accessError(c, pc-1, a, 4, false)
+			}
+			r[in.dst&15] = mem.Load32(a)
+		case opLdxDW:
+			a := r[in.src&15] + uint64(in.off)
+			if checked && !m.Regions.Check(a, 8, false) {
+				return Result{Steps: steps}, m.accessError(c, pc-1, a, 8, false)
+			}
+			r[in.dst&15] = mem.Load64(a)
+		case opLdxsB:
+			a := r[in.src&15] + uint64(in.off)
+			if checked && !m.Regions.Check(a, 1, false) {
+				return Result{Steps: steps}, m.accessError(c, pc-1, a, 1, false)
+			}
+			r[in.dst&15] = uint64(int64(int8(mem.Load8(a))))
+		case opLdxsH:
+			a := r[in.src&15] + uint64(in.off)
+			if checked && !m.Regions.Check(a, 2, false) {
+				return Result{Steps: steps}, m.accessError(c, pc-1, a, 2, false)
+			}
+			r[in.dst&15] = uint64(int64(int16(mem.Load16(a))))
+		case opLdxsW:
+			a := r[in.src&15] + uint64(in.off)
+			if checked && !m.Regions.Check(a, 4, false) {
+				return Result{Steps: steps}, m.accessError(c, pc-1, a, 4, false)
+			}
+			r[in.dst&15] = uint64(int64(int32(mem.Load32(a))))
+		case opStB, opStxB:
+			a := r[in.dst&15] + uint64(in.off)
+			if checked && !m.Regions.Check(a, 1, true) {
+				return Result{Steps: steps}, m.accessError(c, pc-1, a, 1, true)
+			}
+			mem.Store8(a, storeValue(in, &r))
+		case opStH, opStxH:
+			a := r[in.dst&15] + uint64(in.off)
+			if checked && !m.Regions.Check(a, 2, true) {
+				return Result{Steps: steps}, m.accessError(c, pc-1, a, 2, true)
+			}
+			mem.Store16(a, storeValue(in, &r))
+		case opStW, opStxW:
+			a := r[in.dst&15] + uint64(in.off)
+			if checked && !m.Regions.Check(a, 4, true) {
+				return Result{Steps: steps}, m.accessError(c, pc-1, a, 4, true)
+			}
+			mem.Store32(a, storeValue(in, &r))
+		case opStDW, opStxDW:
+			a := r[in.dst&15] + uint64(in.off)
+			if checked && !m.Regions.Check(a, 8, true) {
+				return Result{Steps: steps}, m.accessError(c, pc-1, a, 8, true)
+			}
+			mem.Store64(a, storeValue(in, &r))
+
+		case opLdAbs, opLdInd:
+			off := uint64(uint32(in.imm))
+			if in.op == opLdInd {
+				off = uint64(uint32(r[in.src&15]) + uint32(in.imm))
+			}
+			v, ok := m.loadPacket(off, uint64(in.aux))
+			if !ok {
+				// The kernel ends the program with r0 = 0 when a legacy
+				// packet load is out of bounds.
+				return Result{R0: 0, Steps: steps}, nil
+			}
+			r[0] = v
+			r[1], r[2], r[3], r[4], r[5] = 0, 0, 0, 0, 0
+
+		default:
+			if err := m.atomic(c, pc-1, in, &r, checked); err != nil {
+				return Result{Steps: steps}, err
+			}
+		}
+	}
+}
+
+// storeValue is the value a ST (imm) or STX (register) instruction stores.
+func storeValue(in *inst, r *[16]uint64) uint64 {
+	if in.op <= opStDW {
+		return uint64(in.imm)
+	}
+	return r[in.src&15]
+}
+
+// loadPacket reads size bytes at offset off of the packet in network byte
+// order, as LD_ABS and LD_IND do.
+func (m *Machine) loadPacket(off, size uint64) (uint64, bool) {
+	if m.PacketEnd <= m.PacketStart || off > m.PacketEnd-m.PacketStart || size > m.PacketEnd-m.PacketStart-off {
+		return 0, false
+	}
+	a := m.PacketStart + off
+	switch size {
+	case 1:
+		return mem.Load8(a), true
+	case 2:
+		return uint64(bits.ReverseBytes16(uint16(mem.Load16(a)))), true
+	}
+	return uint64(bits.ReverseBytes32(uint32(mem.Load32(a)))), true
+}
+
+// atomic executes the atomic instructions (and reports any opcode the loop
+// does not know, which Compile never produces).
+func (m *Machine) atomic(c *Code, pc int, in *inst, r *[16]uint64, checked bool) error {
+	size := uint64(4)
+	switch in.op {
+	case opAtomicAdd64, opAtomicOr64, opAtomicAnd64, opAtomicXor64,
+		opAtomicFetchAdd64, opAtomicFetchOr64, opAtomicFetchAnd64, opAtomicFetchXor64,
+		opAtomicXchg64, opAtomicCmpXchg64:
+		size = 8
+	case opLoadAcquire, opStoreRelease:
+		size = uint64(in.aux)
+	}
+	base, write := in.dst, true
+	if in.op == opLoadAcquire {
+		base, write = in.src, false
+	}
+	a := r[base&15] + uint64(in.off)
+	if checked {
+		if !m.Regions.Check(a, size, write) {
+			return m.accessError(c, pc, a, size, write)
+		}
+		if a&(size-1) != 0 {
+			return m.fail(c, pc, fmt.Errorf("%w: %d bytes at %#x", ErrMisaligned, size, a))
+		}
+	}
+	src := &r[in.src&15]
+	switch in.op {
+	case opAtomicAdd32:
+		atomic.AddUint32(mem.Atomic32(a), uint32(*src))
+	case opAtomicOr32:
+		atomic.OrUint32(mem.Atomic32(a), uint32(*src))
+	case opAtomicAnd32:
+		atomic.AndUint32(mem.Atomic32(a), uint32(*src))
+	case opAtomicXor32:
+		xor32(mem.Atomic32(a), uint32(*src))
+	case opAtomicFetchAdd32:
+		*src = uint64(atomic.AddUint32(mem.Atomic32(a), uint32(*src)) - uint32(*src))
+	case opAtomicFetchOr32:
+		*src = uint64(atomic.OrUint32(mem.Atomic32(a), uint32(*src)))
+	case opAtomicFetchAnd32:
+		*src = uint64(atomic.AndUint32(mem.Atomic32(a), uint32(*src)))
+	case opAtomicFetchXor32:
+		*src = uint64(xor32(mem.Atomic32(a), uint32(*src)))
+	case opAtomicXchg32:
+		*src = uint64(atomic.SwapUint32(mem.Atomic32(a), uint32(*src)))
+	case opAtomicCmpXchg32:
+		r[0] = uint64(cmpxchg32(mem.Atomic32(a), uint32(r[0]), uint32(*src)))
+	case opAtomicAdd64:
+		atomic.AddUint64(mem.Atomic64(a), *src)
+	case opAtomicOr64:
+		atomic.OrUint64(mem.Atomic64(a), *src)
+	case opAtomicAnd64:
+		atomic.AndUint64(mem.Atomic64(a), *src)
+	case opAtomicXor64:
+		xor64(mem.Atomic64(a), *src)
+	case opAtomicFetchAdd64:
+		*src = atomic.AddUint64(mem.Atomic64(a), *src) - *src
+	case opAtomicFetchOr64:
+		*src = atomic.OrUint64(mem.Atomic64(a), *src)
+	case opAtomicFetchAnd64:
+		*src = atomic.AndUint64(mem.Atomic64(a), *src)
+	case opAtomicFetchXor64:
+		*src = xor64(mem.Atomic64(a), *src)
+	case opAtomicXchg64:
+		*src = atomic.SwapUint64(mem.Atomic64(a), *src)
+	case opAtomicCmpXchg64:
+		r[0] = cmpxchg64(mem.Atomic64(a), r[0], *src)
+	case opLoadAcquire:
+		r[in.dst&15] = mem.LoadAcquire(a, int(size))
+	case opStoreRelease:
+		mem.StoreRelease(a, int(size), *src)
+	default:
+		return m.fail(c, pc, errors.New("internal error: undecoded instruction"))
+	}
+	return nil
+}
+
+func xor32(p *uint32, v uint32) uint32 {
+	for {
+		old := atomic.LoadUint32(p)
+		if atomic.CompareAndSwapUint32(p, old, old^v) {
+			return old
+		}
+	}
+}
+
+func xor64(p *uint64, v uint64) uint64 {
+	for {
+		old := atomic.LoadUint64(p)
+		if atomic.CompareAndSwapUint64(p, old, old^v) {
+			return old
+		}
+	}
+}
+
+// cmpxchg32 stores nw if *p == old and returns the value *p had.
+func cmpxchg32(p *uint32, old, nw uint32) uint32 {
+	for {
+		cur := atomic.LoadUint32(p)
+		if cur != old {
+			return cur
+		}
+		if atomic.CompareAndSwapUint32(p, old, nw) {
+			return old
+		}
+	}
+}
+
+func cmpxchg64(p *uint64, old, nw uint64) uint64 {
+	for {
+		cur := atomic.LoadUint64(p)
+		if cur != old {
+			return cur
+		}
+		if atomic.CompareAndSwapUint64(p, old, nw) {
+			return old
+		}
+	}
+}
+
+// Division follows the kernel: x/0 = 0, x%0 = x; signed division of the
+// most negative value by -1 gives it back, and the remainder is 0 (Go's own
+// rules for these cases already match).
+func div64(a, b uint64) uint64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func mod64(a, b uint64) uint64 {
+	if b == 0 {
+		return a
+	}
+	return a % b
+}
+
+func sdiv64(a, b uint64) uint64 {
+	if b == 0 {
+		return 0
+	}
+	return uint64(int64(a) / int64(b))
+}
+
+func smod64(a, b uint64) uint64 {
+	if b == 0 {
+		return a
+	}
+	return uint64(int64(a) % int64(b))
+}
+
+func div32(a, b uint32) uint32 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func mod32(a, b uint32) uint32 {
+	if b == 0 {
+		return a
+	}
+	return a % b
+}
+
+func sdiv32(a, b uint32) uint32 {
+	if b == 0 {
+		return 0
+	}
+	return uint32(int32(a) / int32(b))
+}
+
+func smod32(a, b uint32) uint32 {
+	if b == 0 {
+		return a
+	}
+	return uint32(int32(a) % int32(b))
+}

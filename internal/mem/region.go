@@ -1,0 +1,120 @@
+package mem
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind says what a region holds; error messages name it.
+type Kind uint8
+
+// Region kinds.
+const (
+	KindStack Kind = iota
+	KindContext
+	KindPacket
+	KindMapValue
+	KindHelperMemory
+	KindOther
+)
+
+var kindNames = [...]string{"stack", "context", "packet", "map value", "helper memory", "memory"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+// Region is a range of addresses a program may access.
+type Region struct {
+	Start, End uint64 // [Start, End)
+	Writable   bool
+	Kind       Kind
+}
+
+// MaxRegions bounds the region table. The kernel's programs touch a handful
+// of regions per run (stack, context, packet, a few map values), and a small
+// fixed array keeps the check branch-predictable and allocation-free.
+const MaxRegions = 32
+
+// Regions is the table of regions of one run.
+type Regions struct {
+	n    int
+	list [MaxRegions]Region
+}
+
+// Reset empties the table.
+func (rs *Regions) Reset() { rs.n = 0 }
+
+// Add appends a region. It returns false when the table is full.
+func (rs *Regions) Add(r Region) bool {
+	if r.End <= r.Start {
+		return true // empty regions grant nothing
+	}
+	if rs.n == MaxRegions {
+		return false
+	}
+	rs.list[rs.n] = r
+	rs.n++
+	return true
+}
+
+// Truncate drops regions added after the table had n entries.
+func (rs *Regions) Truncate(n int) {
+	if n < rs.n {
+		rs.n = n
+	}
+}
+
+// Len returns the number of regions.
+func (rs *Regions) Len() int { return rs.n }
+
+// Check reports whether [addr, addr+size) lies inside one region that allows
+// the access.
+func (rs *Regions) Check(addr, size uint64, write bool) bool {
+	end := addr + size
+	if end < addr {
+		return false
+	}
+	for i := 0; i < rs.n; i++ {
+		r := &rs.list[i]
+		if addr >= r.Start && end <= r.End {
+			return r.Writable || !write
+		}
+	}
+	return false
+}
+
+// Find returns the region containing addr, for error messages.
+func (rs *Regions) Find(addr uint64) (Region, bool) {
+	for i := 0; i < rs.n; i++ {
+		if r := rs.list[i]; addr >= r.Start && addr < r.End {
+			return r, true
+		}
+	}
+	return Region{}, false
+}
+
+// Describe explains why an access is not allowed, naming the nearest region.
+func (rs *Regions) Describe(addr, size uint64, write bool) string {
+	verb := "read"
+	if write {
+		verb = "write"
+	}
+	if r, ok := rs.Find(addr); ok {
+		if write && !r.Writable {
+			return fmt.Sprintf("%s of %d bytes at %#x: %s is read-only", verb, size, addr, r.Kind)
+		}
+		return fmt.Sprintf("%s of %d bytes at %#x runs past the end of %s [%#x, %#x) by %d bytes",
+			verb, size, addr, r.Kind, r.Start, r.End, addr+size-r.End)
+	}
+	if addr < 4096 {
+		return fmt.Sprintf("%s of %d bytes at %#x: null or near-null pointer", verb, size, addr)
+	}
+	return fmt.Sprintf("%s of %d bytes at %#x: address is outside every region the program was given", verb, size, addr)
+}
+
+// ErrAccessDenied is the error of an access outside every region.
+var ErrAccessDenied = errors.New("invalid memory access")
