@@ -20,7 +20,6 @@ package ebpfvm
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
 	"time"
 
@@ -118,9 +117,7 @@ func newRunner() (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{m: m}
-	runtime.AddCleanup(r, func(m *interp.Machine) { m.Close() }, m)
-	return r, nil
+	return &runner{m: m}, nil
 }
 
 // buffer returns scratch memory of at least n bytes.
@@ -134,8 +131,6 @@ func (r *runner) buffer(n int) (*mem.Buffer, error) {
 	}
 	if r.scratch != nil {
 		r.scratch.Free()
-	} else {
-		runtime.AddCleanup(r, func(rr **mem.Buffer) { (*rr).Free() }, &r.scratch)
 	}
 	r.scratch = b
 	return b, nil

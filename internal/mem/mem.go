@@ -12,6 +12,7 @@ package mem
 
 import (
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -24,6 +25,7 @@ var PageSize = syscall.Getpagesize()
 type Buffer struct {
 	mapping []byte // the whole mapping, guard pages included
 	data    []byte // the usable part
+	cleanup runtime.Cleanup
 }
 
 // Alloc maps n bytes (rounded up to whole pages) of zeroed memory, with an
@@ -42,7 +44,12 @@ func Alloc(n int) (*Buffer, error) {
 		syscall.Munmap(m)
 		return nil, fmt.Errorf("mprotect: %w", err)
 	}
-	return &Buffer{mapping: m, data: m[PageSize : PageSize+n : PageSize+size]}, nil
+	b := &Buffer{mapping: m, data: m[PageSize : PageSize+n : PageSize+size]}
+	// A buffer that becomes unreachable without Free is unmapped by the
+	// garbage collector. Addresses held by programs do not keep it alive:
+	// whoever hands the memory to a program must hold the Buffer.
+	b.cleanup = runtime.AddCleanup(b, func(m []byte) { syscall.Munmap(m) }, m)
+	return b, nil
 }
 
 // Bytes returns the usable memory. Its capacity is the page-rounded size.
@@ -56,6 +63,7 @@ func (b *Buffer) Free() error {
 	if b.mapping == nil {
 		return nil
 	}
+	b.cleanup.Stop()
 	err := syscall.Munmap(b.mapping)
 	b.mapping, b.data = nil, nil
 	return err

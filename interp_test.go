@@ -1,0 +1,225 @@
+package ebpfvm_test
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"unsafe"
+
+	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+func prog(insns ...any) []isa.Instruction {
+	var out []isa.Instruction
+	for _, x := range insns {
+		switch v := x.(type) {
+		case isa.Instruction:
+			out = append(out, v)
+		case [2]isa.Instruction:
+			out = append(out, v[:]...)
+		}
+	}
+	return out
+}
+
+func run(t *testing.T, insns []isa.Instruction, ctx []byte) (ebpfvm.RunResult, error) {
+	t.Helper()
+	p, err := ebpfvm.NewProgram(insns, nil)
+	if err != nil {
+		t.Fatalf("NewProgram: %v", err)
+	}
+	return p.Run(&ebpfvm.RunOptions{Context: ctx})
+}
+
+func TestArithmeticSemantics(t *testing.T) {
+	const min64 = uint64(1) << 63
+	cases := []struct {
+		name string
+		a, b uint64
+		op   func(dst, src isa.Register) isa.Instruction
+		want uint64
+	}{
+		{"div64 by zero", 7, 0, func(d, s isa.Register) isa.Instruction { return isa.ALU64Reg(isa.ALUDiv, d, s) }, 0},
+		{"mod64 by zero", 7, 0, func(d, s isa.Register) isa.Instruction { return isa.ALU64Reg(isa.ALUMod, d, s) }, 7},
+		{"mod32 by zero zero-extends", 0xffffffff_00000007, 0, func(d, s isa.Register) isa.Instruction { return isa.ALU32Reg(isa.ALUMod, d, s) }, 7},
+		{"div32 by zero", 0xffffffff_00000007, 0, func(d, s isa.Register) isa.Instruction { return isa.ALU32Reg(isa.ALUDiv, d, s) }, 0},
+		{"sdiv64 min by -1", min64, ^uint64(0), func(d, s isa.Register) isa.Instruction { return sdiv(isa.ALU64Reg(isa.ALUDiv, d, s)) }, min64},
+		{"smod64 min by -1", min64, ^uint64(0), func(d, s isa.Register) isa.Instruction { return sdiv(isa.ALU64Reg(isa.ALUMod, d, s)) }, 0},
+		{"sdiv32 min by -1", 0x80000000, 0xffffffff, func(d, s isa.Register) isa.Instruction { return sdiv(isa.ALU32Reg(isa.ALUDiv, d, s)) }, 0x80000000},
+		{"smod64 negative", uint64(^uint64(6)), 3, func(d, s isa.Register) isa.Instruction { return sdiv(isa.ALU64Reg(isa.ALUMod, d, s)) }, ^uint64(0)}, // -7 % 3 = -1
+		{"add32 wraps and zero-extends", 0xffffffff_ffffffff, 1, func(d, s isa.Register) isa.Instruction { return isa.ALU32Reg(isa.ALUAdd, d, s) }, 0},
+		{"lsh64 masks count", 1, 65, func(d, s isa.Register) isa.Instruction { return isa.ALU64Reg(isa.ALULsh, d, s) }, 2},
+		{"rsh32 masks count", 0x80000000, 33, func(d, s isa.Register) isa.Instruction { return isa.ALU32Reg(isa.ALURsh, d, s) }, 0x40000000},
+		{"arsh64", min64, 63, func(d, s isa.Register) isa.Instruction { return isa.ALU64Reg(isa.ALUArsh, d, s) }, ^uint64(0)},
+		{"arsh32", 0x80000000, 31, func(d, s isa.Register) isa.Instruction { return isa.ALU32Reg(isa.ALUArsh, d, s) }, 0xffffffff},
+		{"movsx8", 0, 0x80, func(d, s isa.Register) isa.Instruction { return movsx(isa.ALU64Reg(isa.ALUMov, d, s), 8) }, 0xffffffff_ffffff80},
+		{"movsx32 to 32 bits", 0, 0x8000, func(d, s isa.Register) isa.Instruction { return movsx(isa.ALU32Reg(isa.ALUMov, d, s), 16) }, 0xffff8000},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, b := isa.LoadImm64(isa.R0, c.a), isa.LoadImm64(isa.R1, c.b)
+			res, err := run(t, prog(a, b, c.op(isa.R0, isa.R1), isa.Exit()), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ReturnValue != c.want {
+				t.Fatalf("r0 = %#x, want %#x", res.ReturnValue, c.want)
+			}
+		})
+	}
+}
+
+func sdiv(in isa.Instruction) isa.Instruction { in.Offset = 1; return in }
+func movsx(in isa.Instruction, bits int16) isa.Instruction {
+	in.Offset = bits
+	return in
+}
+
+func TestOutOfBoundsIsAnError(t *testing.T) {
+	cases := []struct {
+		name  string
+		insns []isa.Instruction
+		index int
+		want  string
+	}{
+		{"read past context", prog(isa.LoadMem(isa.SizeDW, isa.R0, isa.R1, 4), isa.Exit()), 0, "past the end of context"},
+		{"null read", prog(isa.Mov64Imm(isa.R1, 0), isa.LoadMem(isa.SizeB, isa.R0, isa.R1, 0), isa.Exit()), 1, "null"},
+		{"below stack", prog(isa.StoreImm(isa.SizeDW, isa.R10, -4104, 1), isa.Mov64Imm(isa.R0, 0), isa.Exit()), 0, "outside every region"},
+		{"above stack", prog(isa.StoreImm(isa.SizeW, isa.R10, -2, 1), isa.Mov64Imm(isa.R0, 0), isa.Exit()), 0, "stack"},
+		{"wild pointer", prog(isa.LoadImm64(isa.R1, 0xdeadbeef000), isa.LoadMem(isa.SizeW, isa.R0, isa.R1, 0), isa.Exit()), 2, "outside every region"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := run(t, c.insns, make([]byte, 8))
+			var re *ebpfvm.RunError
+			if !errors.As(err, &re) {
+				t.Fatalf("err = %v, want a RunError", err)
+			}
+			if re.Index != c.index || !errors.Is(err, ebpfvm.ErrAccessDenied) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v (index %d), want index %d mentioning %q", err, re.Index, c.index, c.want)
+			}
+		})
+	}
+}
+
+func TestBudgetAndCallDepth(t *testing.T) {
+	loop := prog(isa.Mov64Imm(isa.R0, 0), isa.Ja(-1))
+	p, err := ebpfvm.NewProgram(loop, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Run(&ebpfvm.RunOptions{MaxInstructions: 1000})
+	if !errors.Is(err, ebpfvm.ErrBudget) {
+		t.Fatalf("infinite loop: err = %v, want ErrBudget", err)
+	}
+	// A function that calls itself.
+	rec := prog(isa.Instruction{Opcode: isa.OpCall, Src: 1, Imm: -1}, isa.Exit())
+	if _, err := run(t, rec, nil); !errors.Is(err, ebpfvm.ErrCallDepth) {
+		t.Fatalf("recursion: err = %v, want ErrCallDepth", err)
+	}
+}
+
+func TestMayGotoBudget(t *testing.T) {
+	// r0 counts iterations of "may_goto +1; r0 += 1; goto -3" until the
+	// kernel's budget of 8M iterations runs out.
+	p := prog(isa.Mov64Imm(isa.R0, 0),
+		isa.Instruction{Opcode: isa.OpMayGoto, Offset: 2},
+		isa.ALU64Imm(isa.ALUAdd, isa.R0, 1),
+		isa.Ja(-3),
+		isa.Exit())
+	res, err := run(t, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ReturnValue != 8*1024*1024 {
+		t.Fatalf("r0 = %d, want %d", res.ReturnValue, 8*1024*1024)
+	}
+}
+
+func TestStackIsZeroedBetweenRuns(t *testing.T) {
+	// Read a stack slot, then write to it: the second run must still read 0.
+	p, err := ebpfvm.NewProgram(prog(
+		isa.LoadMem(isa.SizeDW, isa.R0, isa.R10, -8),
+		isa.StoreImm(isa.SizeDW, isa.R10, -8, 77),
+		isa.Exit()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		res, err := p.Run(nil)
+		if err != nil || res.ReturnValue != 0 {
+			t.Fatalf("run %d: r0 = %d, err = %v", i, res.ReturnValue, err)
+		}
+	}
+}
+
+// TestAtomicsAcrossGoroutines runs programs on many goroutines that update
+// one shared counter with atomic instructions.
+func TestAtomicsAcrossGoroutines(t *testing.T) {
+	shared, err := mem.Alloc(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shared.Free()
+	h := &ebpfvm.Helpers{}
+	h.Register(ebpfvm.Helper{ID: 1000, Name: "shared", Func: func(env *ebpfvm.Env, _, _, _, _, _ uint64) (uint64, error) {
+		env.Regions.Add(mem.Region{Start: shared.Addr(), End: shared.Addr() + 16, Writable: true, Kind: mem.KindOther})
+		return shared.Addr(), nil
+	}})
+	const iters = 2000
+	code := prog(
+		isa.Call(1000),
+		isa.Mov64Reg(isa.R6, isa.R0),
+		isa.Mov64Imm(isa.R7, iters),
+		isa.Mov64Imm(isa.R1, 1),
+		isa.Atomic(isa.SizeDW, isa.AtomicAdd, isa.R6, isa.R1, 0),
+		isa.Atomic(isa.SizeW, isa.AtomicAdd|isa.AtomicFetch, isa.R6, isa.R1, 8),
+		isa.ALU64Imm(isa.ALUSub, isa.R7, 1),
+		isa.JumpImm(isa.JmpJNE, isa.R7, 0, -5),
+		isa.Mov64Imm(isa.R0, 0),
+		isa.Exit())
+	p, err := ebpfvm.NewProgram(code, &ebpfvm.ProgramOptions{Helpers: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers = 8
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			if _, err := p.Run(nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	b := shared.Bytes()
+	if got := *(*uint64)(unsafe.Pointer(&b[0])); got != workers*iters {
+		t.Errorf("64-bit counter = %d, want %d", got, workers*iters)
+	}
+	if got := *(*uint32)(unsafe.Pointer(&b[8])); got != workers*iters {
+		t.Errorf("32-bit counter = %d, want %d", got, workers*iters)
+	}
+}
+
+func TestUnknownHelperRefusedAtLoad(t *testing.T) {
+	_, err := ebpfvm.NewProgram(prog(isa.Call(1), isa.Exit()), nil)
+	if err == nil || !strings.Contains(err.Error(), "unknown helper") || !strings.Contains(err.Error(), "instruction 0") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRunDoesNotAllocate(t *testing.T) {
+	p, err := ebpfvm.NewProgram(prog(isa.Mov64Imm(isa.R0, 1), isa.Exit()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := &ebpfvm.RunOptions{Repeat: 100}
+	p.Run(opts)
+	// One run allocates only its result's ContextOut (empty here).
+	if n := testing.AllocsPerRun(20, func() { p.Run(opts) }); n > 1 {
+		t.Errorf("Run allocates %.0f times per call", n)
+	}
+}
