@@ -1,0 +1,5 @@
+//go:build !race
+
+package ebpfvm_test
+
+const raceEnabled = false
