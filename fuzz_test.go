@@ -1,0 +1,44 @@
+package ebpfvm_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// FuzzInterpreter runs arbitrary bytecode: whatever passes structural
+// validation must run to an exit or a *RunError, never panic or fault, and
+// never report a context different in length from the one it was given.
+func FuzzInterpreter(f *testing.F) {
+	for _, bp := range benchPrograms {
+		f.Add(isa.Encode(nil, bp.insns), []byte{1, 2, 3, 4, 5, 6, 7, 8})
+	}
+	f.Add(isa.Encode(nil, prog(isa.LoadMem(isa.SizeDW, isa.R0, isa.R1, 0), isa.Exit())), make([]byte, 8))
+	f.Add(isa.Encode(nil, prog(isa.Atomic(isa.SizeDW, isa.AtomicCmpXchg, isa.R10, isa.R1, -8), isa.Exit())), []byte{})
+	f.Fuzz(func(t *testing.T, code, ctx []byte) {
+		insns, err := isa.Decode(code)
+		if err != nil {
+			return
+		}
+		p, err := ebpfvm.NewProgram(insns, nil)
+		if err != nil {
+			return
+		}
+		res, err := p.Run(&ebpfvm.RunOptions{Context: ctx, Data: ctx, MaxInstructions: 10000})
+		if err != nil {
+			var re *ebpfvm.RunError
+			if !errors.As(err, &re) {
+				t.Fatalf("run error is not a RunError: %v", err)
+			}
+			if re.Index < 0 || re.Index >= len(insns) {
+				t.Fatalf("error names instruction %d of %d", re.Index, len(insns))
+			}
+			return
+		}
+		if len(res.ContextOut) != len(ctx) {
+			t.Fatalf("context out has %d bytes, want %d", len(res.ContextOut), len(ctx))
+		}
+	})
+}
