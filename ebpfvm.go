@@ -102,6 +102,7 @@ type RunOptions struct {
 type RunResult struct {
 	ReturnValue  uint64        // r0 at exit
 	ContextOut   []byte        // the context memory after the last run
+	DataOut      []byte        // the packet data after the last run
 	Duration     time.Duration // mean time per run
 	Instructions uint64        // instructions executed by the last run
 }
@@ -181,8 +182,18 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 	elapsed := time.Since(start)
 	return RunResult{
 		ReturnValue:  res.R0,
-		ContextOut:   append([]byte(nil), ctx...),
+		ContextOut:   cloneBytes(ctx),
+		DataOut:      cloneBytes(data),
 		Duration:     elapsed / time.Duration(repeat),
 		Instructions: res.Steps,
 	}, nil
+}
+
+// cloneBytes copies b; nil for an empty b, so that runs without inputs do
+// not allocate.
+func cloneBytes(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
 }
