@@ -21,7 +21,26 @@ func FromCilium(insns asm.Instructions) ([]Instruction, error) {
 	if err := insns.Marshal(&buf, binary.LittleEndian); err != nil {
 		return nil, fmt.Errorf("encoding cilium/ebpf instructions: %w", err)
 	}
-	return Decode(buf.Bytes())
+	out, err := Decode(buf.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	fixAtomicImms(out, insns)
+	return out, nil
+}
+
+// fixAtomicImms restores the operation of atomic instructions.
+// cilium/ebpf (v0.22) keeps it in the opcode and Marshal writes the
+// instruction's Constant as imm, which is zero for instructions built with
+// its DSL (asm.FetchAdd.Mem, asm.LoadAcquire, ...).
+func fixAtomicImms(out []Instruction, insns asm.Instructions) {
+	slot := 0
+	for _, in := range insns {
+		if op := in.OpCode.AtomicOp(); op != asm.InvalidAtomic && slot < len(out) {
+			out[slot].Imm |= int32(uint32(op) >> 8)
+		}
+		slot += int(in.Size() / asm.InstructionSize)
+	}
 }
 
 // ToCilium converts slots to cilium/ebpf instructions (one asm.Instruction
