@@ -177,8 +177,11 @@ func parseLdx(p *parser, size uint8) (stmt, error) {
 
 func parseLdxs(p *parser, size uint8) (stmt, error) {
 	s, err := parseLdx(p, size)
+	if err != nil {
+		return s, err
+	}
 	s.insns[0].Opcode = Opcode(ClassLDX) | Opcode(ModeMEMSX) | Opcode(size)
-	return s, err
+	return s, nil
 }
 
 func parseSt(p *parser, size uint8) (stmt, error) {

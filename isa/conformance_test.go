@@ -2,6 +2,7 @@ package isa
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -23,23 +24,35 @@ type conformanceFile struct {
 
 func loadConformance(t testing.TB) []conformanceFile {
 	t.Helper()
+	files, err := readConformance()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Skipf("bpf_conformance suite not found at %s (relative to isa/)", conformanceDir)
+	}
+	return files
+}
+
+// readConformance reads the suite's files; none when it is absent.
+func readConformance() ([]conformanceFile, error) {
 	paths, err := filepath.Glob(filepath.Join(conformanceDir, "*.data"))
-	if err != nil || len(paths) == 0 {
-		t.Skipf("bpf_conformance suite not found at %s (from %s)", conformanceDir, "isa/")
+	if err != nil {
+		return nil, err
 	}
 	var files []conformanceFile
 	for _, path := range paths {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		f, err := parseConformance(filepath.Base(path), string(b))
 		if err != nil {
-			t.Fatalf("%s: %v", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		files = append(files, f)
 	}
-	return files
+	return files, nil
 }
 
 // parseConformance splits a .data file into its sections.
