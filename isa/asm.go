@@ -432,6 +432,9 @@ func (p *parser) target() (number, string, error) {
 	}
 	if p.atNumber() {
 		n, err := p.num()
+		if p.peek() == "<" && p.peekAt(2) == ">" {
+			p.pos += 3 // llvm-objdump's "goto +5 <LBB0_2>"
+		}
 		return n, "", err
 	}
 	t := p.next()

@@ -18,6 +18,8 @@ func TestAssembleVariants(t *testing.T) {
 		{"goto -5", ins(Ja(-5))},
 		{"goto 5", ins(Ja(5))},
 		{"goto +0x10", ins(Ja(16))},
+		{"goto +5 <LBB0_2>", ins(Ja(5))},
+		{"if r1 != 0x0 goto +0x3 <LBB0_2>", ins(JumpImm(JmpJNE, R1, 0, 3))},
 		{"goto pc+0xffff", ins(Ja(-1))},
 		{"gotol +70000", ins(Instruction{Opcode: OpGotoL, Imm: 70000})},
 		{"may_goto +2", ins(Instruction{Opcode: OpMayGoto, Offset: 2})},

@@ -1,15 +1,3 @@
-// Package isa is the eBPF instruction set: the instruction format of RFC 9669
-// with the Linux additions (ISA v4, atomics, load-acquire/store-release,
-// may_goto, legacy packet loads, ld_imm64 pseudo sources, kfunc calls and
-// callx), its binary encoding, structural validation, a disassembler that
-// prints the kernel/LLVM syntax and an assembler that reads both that syntax
-// and the uBPF syntax of the bpf_conformance suite.
-//
-// A program is a []Instruction of 8-byte slots, exactly as the kernel sees
-// it: a 64-bit immediate load occupies two slots, and jump offsets and
-// instruction indexes count slots. Keeping the kernel's indexing everywhere
-// means that an error at "instruction 17" names the same instruction in
-// ebpfvm, in the kernel's verifier log and in llvm-objdump.
 package isa
 
 // Class is the low three bits of an opcode.
