@@ -87,7 +87,7 @@ func TestOutOfBoundsIsAnError(t *testing.T) {
 	}{
 		{"read past context", prog(isa.LoadMem(isa.SizeDW, isa.R0, isa.R1, 4), isa.Exit()), 0, "past the end of context"},
 		{"null read", prog(isa.Mov64Imm(isa.R1, 0), isa.LoadMem(isa.SizeB, isa.R0, isa.R1, 0), isa.Exit()), 1, "null"},
-		{"below stack", prog(isa.StoreImm(isa.SizeDW, isa.R10, -4104, 1), isa.Mov64Imm(isa.R0, 0), isa.Exit()), 0, "outside every region"},
+		{"below stack", prog(isa.StoreImm(isa.SizeDW, isa.R10, -4104, 1), isa.Mov64Imm(isa.R0, 0), isa.Exit()), 0, "8 bytes before the start of stack"},
 		{"above stack", prog(isa.StoreImm(isa.SizeW, isa.R10, -2, 1), isa.Mov64Imm(isa.R0, 0), isa.Exit()), 0, "stack"},
 		{"wild pointer", prog(isa.LoadImm64(isa.R1, 0xdeadbeef000), isa.LoadMem(isa.SizeW, isa.R0, isa.R1, 0), isa.Exit()), 2, "outside every region"},
 	}

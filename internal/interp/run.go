@@ -19,7 +19,6 @@ func (m *Machine) Run(c *Code, args [5]uint64, opts RunOptions) (res Result, err
 	if budget == 0 {
 		budget = DefaultBudget
 	}
-	m.helpers = nil
 	// A fault in memory the runtime handed out would be a runtime bug; turn
 	// it into an error rather than a crash of the host.
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))

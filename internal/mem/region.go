@@ -97,23 +97,49 @@ func (rs *Regions) Find(addr uint64) (Region, bool) {
 	return Region{}, false
 }
 
+// nearby is how far from a region an access may be and still be described
+// relative to it ("past the end of context by 4 bytes").
+const nearby = 1 << 16
+
 // Describe explains why an access is not allowed, naming the nearest region.
 func (rs *Regions) Describe(addr, size uint64, write bool) string {
 	verb := "read"
 	if write {
 		verb = "write"
 	}
-	if r, ok := rs.Find(addr); ok {
-		if write && !r.Writable {
-			return fmt.Sprintf("%s of %d bytes at %#x: %s is read-only", verb, size, addr, r.Kind)
+	what := fmt.Sprintf("%s of %d bytes at %#x", verb, size, addr)
+	if r, ok := rs.Find(addr); ok && write && !r.Writable && addr+size <= r.End {
+		return fmt.Sprintf("%s: %s is read-only", what, r.Kind)
+	}
+	if r, ok := rs.nearest(addr); ok {
+		if addr < r.Start {
+			return fmt.Sprintf("%s: %d bytes before the start of %s [%#x, %#x)", what, r.Start-addr, r.Kind, r.Start, r.End)
 		}
-		return fmt.Sprintf("%s of %d bytes at %#x runs past the end of %s [%#x, %#x) by %d bytes",
-			verb, size, addr, r.Kind, r.Start, r.End, addr+size-r.End)
+		return fmt.Sprintf("%s: runs past the end of %s [%#x, %#x) by %d bytes", what, r.Kind, r.Start, r.End, addr+size-r.End)
 	}
 	if addr < 4096 {
-		return fmt.Sprintf("%s of %d bytes at %#x: null or near-null pointer", verb, size, addr)
+		return what + ": null or near-null pointer"
 	}
-	return fmt.Sprintf("%s of %d bytes at %#x: address is outside every region the program was given", verb, size, addr)
+	return what + ": address is outside every region the program was given"
+}
+
+// nearest returns the region closest to addr, if one is nearby.
+func (rs *Regions) nearest(addr uint64) (Region, bool) {
+	best, dist := Region{}, uint64(nearby)
+	for i := 0; i < rs.n; i++ {
+		r := rs.list[i]
+		var d uint64
+		switch {
+		case addr < r.Start:
+			d = r.Start - addr
+		case addr >= r.End:
+			d = addr - r.End + 1
+		}
+		if d <= dist {
+			best, dist = r, d
+		}
+	}
+	return best, dist < nearby
 }
 
 // ErrAccessDenied is the error of an access outside every region.

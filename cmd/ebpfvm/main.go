@@ -1,0 +1,122 @@
+// Command ebpfvm runs, assembles and disassembles eBPF programs.
+//
+//	ebpfvm run [--engine interp] [--raw] [--data FILE] [--ctx FILE] [--mem FILE]
+//	           [--repeat N] [--json] OBJ [PROG]
+//	ebpfvm disasm OBJ [PROG]
+//	ebpfvm asm [-o OUT] FILE
+//	ebpfvm conformance-plugin [--program HEX] [MEMHEX] [--debug]
+//
+// The command-line interface is a contract with scripts outside the project:
+// flags and output formats stay stable.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// exitError carries an exit status other than 1.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) error
+}
+
+var commands = []command{
+	{"run", "run a program and print r0", cmdRun},
+	{"disasm", "print a program in the kernel's assembly syntax", cmdDisasm},
+	{"asm", "assemble a program into raw bytecode", cmdAsm},
+	{"conformance-plugin", "speak the bpf_conformance plugin protocol", cmdConformancePlugin},
+}
+
+func main() {
+	os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Main runs the command line and returns the exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(args[1:], stdin, stdout, stderr)
+		if err == nil {
+			return 0
+		}
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		var ee *exitError
+		if errors.As(err, &ee) {
+			if ee.err != nil && ee.err.Error() != "" {
+				fmt.Fprintf(stderr, "ebpfvm %s: %v\n", c.name, ee.err)
+			}
+			return ee.code
+		}
+		fmt.Fprintf(stderr, "ebpfvm %s: %v\n", c.name, err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "ebpfvm: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: ebpfvm <command> [flags] [args]")
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-20s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "Run 'ebpfvm <command> --help' for a command's flags.")
+}
+
+// parseFlags parses flags that may appear before, between or after the
+// positional arguments, and returns the positional ones.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name, usageLine string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: ebpfvm %s %s\n", name, usageLine)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
+}

@@ -1,0 +1,51 @@
+package conformance
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// suiteDir is where the bpf_conformance files live relative to this package.
+var suiteDir = filepath.Join("..", "..", "..", "shared", "conformance", "bpf_conformance")
+
+// TestSuite runs every file of the bpf_conformance suite.
+func TestSuite(t *testing.T) {
+	if _, err := os.Stat(suiteDir); err != nil {
+		t.Skipf("conformance suite not found at %s: %v", suiteDir, err)
+	}
+	tests, skipped, err := Load(suiteDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, why := range skipped {
+		t.Errorf("%s skipped: %v", name, why)
+	}
+	passed := 0
+	for _, tc := range tests {
+		t.Run(tc.Name, func(t *testing.T) {
+			if err := tc.Check(); err != nil {
+				t.Fatal(err)
+			}
+			passed++
+		})
+	}
+	t.Logf("conformance: %d/%d passed", passed, len(tests)+len(skipped))
+	if len(tests)+len(skipped) != 313 {
+		t.Errorf("found %d test files, want 313", len(tests)+len(skipped))
+	}
+}
+
+func TestParse(t *testing.T) {
+	src := "# c\n-- asm\nmov %r0, 1 # one\nexit\n-- mem\n01 02\nff\n-- result\n0x10\n-- result\n5\n"
+	tc, err := Parse("x.data", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tc.Asm != "mov %r0, 1 \nexit\n" || string(tc.Mem) != "\x01\x02\xff" || tc.Result != 5 || !tc.HasResult {
+		t.Fatalf("parsed %+v", tc)
+	}
+	if _, err := Parse("y.data", []byte("-- weird\n")); err == nil {
+		t.Fatal("unknown directive accepted")
+	}
+}
