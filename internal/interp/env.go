@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/isa"
 )
 
 // HelperFunc implements a helper or kfunc. It receives the run's Env and the
@@ -83,7 +84,12 @@ func (h *Helpers) lookup(id int32, kfunc bool) (HelperFunc, string) {
 }
 
 // helperName names a helper ID for error messages.
-func helperName(id int32) string { return fmt.Sprintf("#%d", id) }
+func helperName(id int32) string {
+	if name, ok := isa.HelperName(id); ok {
+		return fmt.Sprintf("%s#%d", name, id)
+	}
+	return fmt.Sprintf("#%d", id)
+}
 
 // Env is the state of one run that helpers see: the memory regions the
 // program may touch and the way to end the run early.

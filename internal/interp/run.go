@@ -37,12 +37,7 @@ func (m *Machine) fail(c *Code, pc int, err error) error {
 	return &Error{Index: pc, Insn: describe(c.raw, pc), Err: err}
 }
 
-func describe(raw []isa.Instruction, pc int) string {
-	if pc < 0 || pc >= len(raw) {
-		return "?"
-	}
-	return raw[pc].String()
-}
+func describe(raw []isa.Instruction, pc int) string { return isa.FormatInstruction(raw, pc) }
 
 func (m *Machine) accessError(c *Code, pc int, addr, size uint64, write bool) error {
 	return m.fail(c, pc, fmt.Errorf("%w: %s", mem.ErrAccessDenied, m.Regions.Describe(addr, size, write)))
