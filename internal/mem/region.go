@@ -111,14 +111,14 @@ func (rs *Regions) Describe(addr, size uint64, write bool) string {
 	if r, ok := rs.Find(addr); ok && write && !r.Writable && addr+size <= r.End {
 		return fmt.Sprintf("%s: %s is read-only", what, r.Kind)
 	}
+	if addr < 4096 {
+		return what + ": null or near-null pointer"
+	}
 	if r, ok := rs.nearest(addr); ok {
 		if addr < r.Start {
 			return fmt.Sprintf("%s: %d bytes before the start of %s [%#x, %#x)", what, r.Start-addr, r.Kind, r.Start, r.End)
 		}
 		return fmt.Sprintf("%s: runs past the end of %s [%#x, %#x) by %d bytes", what, r.Kind, r.Start, r.End, addr+size-r.End)
-	}
-	if addr < 4096 {
-		return what + ": null or near-null pointer"
 	}
 	return what + ": address is outside every region the program was given"
 }
