@@ -1,0 +1,60 @@
+package ebpfvm_test
+
+import (
+	"fmt"
+
+	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// A program reads its context and returns a value.
+func Example() {
+	insns, err := isa.Assemble(`
+		r0 = *(u32 *)(r1 +0)   # r1 points to a copy of Context
+		r0 *= 3
+		exit`)
+	if err != nil {
+		panic(err)
+	}
+	prog, err := ebpfvm.NewProgram(insns, nil)
+	if err != nil {
+		panic(err)
+	}
+	res, err := prog.Run(&ebpfvm.RunOptions{Context: []byte{14, 0, 0, 0}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.ReturnValue)
+	// Output: 42
+}
+
+// Helpers are Go functions registered under Linux helper IDs.
+func ExampleHelpers() {
+	helpers := &ebpfvm.Helpers{}
+	helpers.Register(ebpfvm.Helper{
+		ID:   5, // bpf_ktime_get_ns
+		Name: "bpf_ktime_get_ns",
+		Func: func(env *ebpfvm.Env, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+			return 1_000_000, nil // a fixed clock for a test
+		},
+	})
+	insns, _ := isa.Assemble("call bpf_ktime_get_ns\nr0 /= 1000\nexit")
+	prog, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Helpers: helpers})
+	if err != nil {
+		panic(err)
+	}
+	res, _ := prog.Run(nil)
+	fmt.Println(res.ReturnValue)
+	// Output: 1000
+}
+
+// Memory errors name the instruction and the region.
+func ExampleRunError() {
+	insns, _ := isa.Assemble("r0 = *(u64 *)(r1 +4)\nexit")
+	prog, _ := ebpfvm.NewProgram(insns, nil)
+	_, err := prog.Run(&ebpfvm.RunOptions{Context: make([]byte, 8)})
+	if re, ok := err.(*ebpfvm.RunError); ok {
+		fmt.Println(re.Index, re.Insn)
+	}
+	// Output: 0 r0 = *(u64 *)(r1 +4)
+}
