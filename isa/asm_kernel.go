@@ -82,15 +82,16 @@ func (p *parser) sameReg(dst Register, what string) error {
 	return err
 }
 
+var memSizes = map[string]uint8{"8": SizeB, "16": SizeH, "32": SizeW, "64": SizeDW}
+
 // memType parses "(u32 *)" or "(s16 *)".
 func (p *parser) memType() (size uint8, signed bool, err error) {
 	if err := p.expect("("); err != nil {
 		return 0, false, err
 	}
 	t := p.next()
-	sizes := map[string]uint8{"8": SizeB, "16": SizeH, "32": SizeW, "64": SizeDW}
-	size, ok := sizes[strings.TrimLeft(t, "us")]
-	if !ok || len(t) < 2 || (t[0] != 'u' && t[0] != 's') {
+	size, ok := memSizes[t[min(1, len(t)):]]
+	if !ok || (t[0] != 'u' && t[0] != 's') {
 		return 0, false, fmt.Errorf("unknown memory type %q (want u8, u16, u32, u64, s8, s16 or s32)", t)
 	}
 	if err := p.expect("*"); err != nil {
@@ -528,6 +529,15 @@ var atomicFuncs = map[string]int32{
 	"xchg": AtomicXchg, "cmpxchg": AtomicCmpXchg,
 }
 
+// llvmAtomicFuncs are LLVM's names for exchanges, with their size.
+var llvmAtomicFuncs = map[string]struct {
+	op   int32
+	size uint8
+}{
+	"xchg_64": {AtomicXchg, SizeDW}, "xchg32_32": {AtomicXchg, SizeW},
+	"cmpxchg_64": {AtomicCmpXchg, SizeDW}, "cmpxchg32_32": {AtomicCmpXchg, SizeW},
+}
+
 // parseAtomicCall parses the function-call forms of the fetching atomics:
 // the kernel's "atomic64_fetch_add((u64 *)(r1 +0), r2)",
 // "atomic_xchg(...)", "atomic64_cmpxchg((u64 *)(r1 +0), r0, r2)" and LLVM's
@@ -547,14 +557,7 @@ func parseAtomicCall(p *parser, dst Register, w32 bool) (stmt, bool, error) {
 // atomicFunc decodes an atomic function name into its operation, its size
 // (0 when the argument's type gives it) and whether it is an LLVM form.
 func atomicFunc(name string) (op int32, size uint8, llvm bool) {
-	llvmNames := map[string]struct {
-		op   int32
-		size uint8
-	}{
-		"xchg_64": {AtomicXchg, SizeDW}, "xchg32_32": {AtomicXchg, SizeW},
-		"cmpxchg_64": {AtomicCmpXchg, SizeDW}, "cmpxchg32_32": {AtomicCmpXchg, SizeW},
-	}
-	if f, ok := llvmNames[name]; ok {
+	if f, ok := llvmAtomicFuncs[name]; ok {
 		return f.op, f.size, true
 	}
 	rest, ok := strings.CutPrefix(name, "atomic64_")
