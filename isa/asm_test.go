@@ -223,6 +223,20 @@ func TestAssembleErrors(t *testing.T) {
 		{"call helper", "expected a number"},
 		{"call", "expected a call target, found end of line"},
 		{"call kernel-function", "expected \"#\""},
+		{"store_release((u64 *)(r1 +0) r2)", "expected \",\""},
+		{"r0 = load_acquire((s64 *)(r1 +0))", "only loads sign-extend"},
+		{"r1 = btf_id[x]", "expected a number"},
+		{"r1 = btf_id[1][id:2]", "expected \"fd\""},
+		{"r1 = btf_id[1][fd:x]", "expected a number"},
+		{"r1 = subprog[+1", "expected \"]\""},
+		{"r1 = *(u32 *)(r1 +4", "expected \")\""},
+		{"r1 = *(u32 *)r1", "expected \"(\""},
+		{"lddw %r0", "expected \",\""},
+		{"jeq %r1, %r2 +1", "expected \",\""},
+		{"stw [%r1+4] 5", "expected \",\""},
+		{"stxw [%r1+4], 5", "expected \"%\""},
+		{"ldindw 5", "expected \"%\""},
+		{"ldxw %r1, [%r1+4", "expected \"]\""},
 	}
 	for _, tt := range tests {
 		_, err := Assemble(tt.src)

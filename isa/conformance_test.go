@@ -97,8 +97,8 @@ func rawWords(insns []Instruction) []uint64 {
 }
 
 // TestConformanceAssemble assembles the asm section of every file of the
-// bpf_conformance suite, compares it with the raw section where there is
-// one, and checks that disassembling and re-assembling gives the same
+// bpf_conformance suite, validates it, compares it with the raw section
+// where there is one, and checks that disassembling and re-assembling gives the same
 // program.
 func TestConformanceAssemble(t *testing.T) {
 	files := loadConformance(t)
@@ -110,6 +110,9 @@ func TestConformanceAssemble(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s: %v", f.name, err)
 			continue
+		}
+		if err := Validate(insns); err != nil {
+			t.Errorf("%s: %v", f.name, err)
 		}
 		if f.raw != nil && !reflect.DeepEqual(rawWords(insns), f.raw) {
 			t.Errorf("%s: assembled %#x, raw section says %#x", f.name, rawWords(insns), f.raw)
