@@ -103,6 +103,9 @@ func (a *assembler) line(text string) error {
 	p := &parser{toks: toks}
 	op, err := a.prefixes(p)
 	if err != nil || p.done() {
+		if err == nil && op >= 0 {
+			err = fmt.Errorf("opcode annotation (%02x) without an instruction", op)
+		}
 		return err
 	}
 	s, err := parseStatement(p)

@@ -190,6 +190,7 @@ func TestAssembleErrors(t *testing.T) {
 		{"r1 = 5 extra", "unexpected \"extra\" after instruction"},
 		{"(b7) r0 = r1", "opcode annotation (b7) does not match the instruction's opcode (bf)"},
 		{"(zz) r0 = r1", "bad opcode annotation \"zz\""},
+		{"0: (b7)", "opcode annotation (b7) without an instruction"},
 		{"r1 = *(u128 *)(r1 +0)", "unknown memory type \"u128\""},
 		{"r1 = *(uu32 *)(r1 +0)", "unknown memory type \"uu32\""},
 		{"r1 = *( *)(r1 +0)", "unknown memory type \"*\""},
