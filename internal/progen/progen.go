@@ -198,13 +198,32 @@ const maxMult = 64
 // Generate returns the program for seed. The same seed and Config always
 // give the same program.
 func Generate(seed int64, cfg Config) []isa.Instruction {
+	return GenerateProgram(seed, cfg).Insns
+}
+
+// Program is a generated program with the boundaries of its parts.
+type Program struct {
+	Insns []isa.Instruction
+	// Body and Epilogue are the slot indexes where the body and the
+	// epilogue start. A tool that edits the program (a minimizer) must
+	// keep the prologue whole: without it registers would still hold the
+	// ctx pointer and stack bytes would be uninitialised, which the
+	// kernel lets root programs read and store, and whose values differ
+	// between engines.
+	Body, Epilogue int
+}
+
+// GenerateProgram is Generate with the parts' boundaries.
+func GenerateProgram(seed int64, cfg Config) Program {
 	g := &gen{r: rng{s: uint64(seed)}, cfg: cfg.withDefaults(), mult: 1}
 	g.budget = g.cfg.Length
 	out := g.prologue()
+	body := len(out)
 	for g.budget > 0 {
 		out = append(out, g.block(0, g.budget)...)
 	}
-	return append(out, g.epilogue()...)
+	epi := len(out)
+	return Program{Insns: append(out, g.epilogue()...), Body: body, Epilogue: epi}
 }
 
 func (g *gen) prologue() []isa.Instruction {
@@ -223,6 +242,16 @@ func (g *gen) prologue() []isa.Instruction {
 	base := -8 * g.cfg.StackSlots
 	for s := 0; s < g.cfg.StackSlots; s++ {
 		off := int16(base + 8*s)
+		if s < atomicSlots(g.cfg) {
+			// Two 4-byte stores: the second scrubs the verifier's
+			// record of the first, leaving the slot STACK_MISC.
+			first := isa.StoreImm(isa.SizeW, isa.R10, off, g.r.imm())
+			if g.r.chance(1, 2) {
+				first = isa.StoreMem(isa.SizeW, isa.R10, g.anyReg(), off)
+			}
+			out = append(out, first, isa.StoreImm(isa.SizeW, isa.R10, off+4, g.r.imm()))
+			continue
+		}
 		switch g.r.intn(6) {
 		case 0:
 			out = append(out, isa.StoreImm(isa.SizeDW, isa.R10, off, g.r.imm()))
@@ -576,11 +605,34 @@ func (g *gen) endian() []isa.Instruction {
 
 var sizes = [...]uint8{isa.SizeB, isa.SizeH, isa.SizeW, isa.SizeDW}
 
+// atomicSlots is the number of stack slots, at the bottom of the used area,
+// that only atomics write (and any load reads). They work around a kernel
+// bug: the verifier's precision backtracking (backtrack_insn) treats an
+// atomic fetch, xchg or cmpxchg on the stack as a store only, so when the
+// slot held a spilled scalar the verifier knew, and the loaded value later
+// decides a branch, the slot is not marked precise, a path is pruned as
+// "safe" that is not, and the branch is hard-wired the wrong way (seen on
+// 6.18). Slots that hold no spilled register (STACK_MISC) give the fetch an
+// unknown value, which decides nothing.
+func atomicSlots(cfg Config) int { return cfg.StackSlots / 4 }
+
 // stackOff is a random offset from r10, aligned for an access of n bytes,
 // inside the used stack area.
 func (g *gen) stackOff(n int) int16 {
 	area := 8 * g.cfg.StackSlots
 	return int16(-area + n*g.r.intn(area/n))
+}
+
+// storeOff is stackOff for plain stores: above the atomic slots.
+func (g *gen) storeOff(n int) int16 {
+	area := 8 * (g.cfg.StackSlots - atomicSlots(g.cfg))
+	return int16(-area + n*g.r.intn(area/n))
+}
+
+// atomicOff is stackOff for atomics: inside the atomic slots.
+func (g *gen) atomicOff(n int) int16 {
+	area := 8 * atomicSlots(g.cfg)
+	return int16(-8*g.cfg.StackSlots + n*g.r.intn(area/n))
 }
 
 // ctxOff is a random offset into the input words, aligned for n bytes.
@@ -591,7 +643,7 @@ func (g *gen) ctxOff(n int) int16 {
 
 func (g *gen) stackStore() []isa.Instruction {
 	size := sizes[g.r.intn(len(sizes))]
-	off := g.stackOff(isa.SizeBytes(size))
+	off := g.storeOff(isa.SizeBytes(size))
 	if g.r.chance(1, 3) {
 		return []isa.Instruction{isa.StoreImm(size, isa.R10, off, g.r.imm())}
 	}
@@ -618,11 +670,14 @@ func (g *gen) ctxStore() []isa.Instruction {
 }
 
 func (g *gen) atomic() []isa.Instruction {
+	if atomicSlots(g.cfg) == 0 {
+		return g.stackStore()
+	}
 	size := isa.SizeDW
 	if g.r.chance(1, 2) {
 		size = isa.SizeW
 	}
-	off := g.stackOff(isa.SizeBytes(size))
+	off := g.atomicOff(isa.SizeBytes(size))
 	ops := [...]int32{isa.AtomicAdd, isa.AtomicOr, isa.AtomicAnd, isa.AtomicXor}
 	var op int32
 	switch k := g.r.intn(10); {
@@ -639,5 +694,15 @@ func (g *gen) atomic() []isa.Instruction {
 	if op&isa.AtomicFetch != 0 && op != isa.AtomicCmpXchg {
 		src = g.dstReg() // the old value is loaded into src
 	}
-	return []isa.Instruction{isa.Atomic(size, op, isa.R10, src, off)}
+	in := isa.Atomic(size, op, isa.R10, src, off)
+	if op == isa.AtomicCmpXchg && size == isa.SizeW {
+		// Work around a kernel bug: the x86-64 JIT's 32-bit cmpxchg
+		// leaves r0's upper half alone when the comparison succeeds,
+		// and the verifier inserts the zero-extension the ISA requires
+		// only where it sees a 64-bit read of r0, which state pruning
+		// can hide (seen on 6.18). An explicit w0 = w0 makes the kernel
+		// agree with the ISA; ebpfvm zero-extends either way.
+		return []isa.Instruction{in, isa.ALU32Reg(isa.ALUMov, isa.R0, isa.R0)}
+	}
+	return []isa.Instruction{in}
 }
