@@ -129,3 +129,103 @@ func TestVerifierAcceptance(t *testing.T) {
 		t.Errorf("%d of %d rejected:\n%s", rejected, n, strings.Join(first, "\n"))
 	}
 }
+
+// TestCoverage checks that generated programs use every instruction form
+// the package documents.
+func TestCoverage(t *testing.T) {
+	seen := map[string]bool{}
+	backward := false
+	for seed := int64(0); seed < 3000; seed++ {
+		insns := Generate(seed, Config{Length: 100, MaxDepth: 3})
+		for i := 0; i < len(insns); i++ {
+			in := insns[i]
+			key := fmt.Sprintf("%#02x", uint8(in.Opcode))
+			switch c := in.Opcode.Class(); {
+			case (c == isa.ClassALU || c == isa.ClassALU64) && in.Opcode.Op() == isa.ALUEnd:
+				key += fmt.Sprintf("/%d", in.Imm)
+			case c == isa.ClassALU || c == isa.ClassALU64:
+				key += fmt.Sprintf("/off%d", in.Offset)
+			case c == isa.ClassSTX && in.Opcode.Mode() == isa.ModeATOMIC:
+				key += fmt.Sprintf("/%#x", in.Imm)
+			case c == isa.ClassLDX || c == isa.ClassSTX || c == isa.ClassST:
+				if in.Dst == isa.R9 || in.Src == isa.R9 {
+					key += "/ctx"
+				} else {
+					key += "/stack"
+				}
+			case (c == isa.ClassJMP || c == isa.ClassJMP32) && in.Offset < 0:
+				backward = true
+			}
+			seen[key] = true
+			if in.IsLoadImm64() {
+				i++
+			}
+		}
+	}
+	var want []string
+	for _, class := range []isa.Class{isa.ClassALU, isa.ClassALU64} {
+		for _, op := range aluOps {
+			for _, src := range []uint8{isa.SourceK, isa.SourceX} {
+				if op == isa.ALUNeg && src == isa.SourceX {
+					continue
+				}
+				code := uint8(class) | op | src
+				want = append(want, fmt.Sprintf("%#02x/off0", code))
+				if op == isa.ALUDiv || op == isa.ALUMod {
+					want = append(want, fmt.Sprintf("%#02x/off1", code))
+				}
+			}
+		}
+		for _, off := range []int{8, 16, 32} {
+			if class == isa.ClassALU && off == 32 {
+				continue
+			}
+			want = append(want, fmt.Sprintf("%#02x/off%d", uint8(class)|isa.ALUMov|isa.SourceX, off))
+		}
+	}
+	for _, w := range []int{16, 32, 64} {
+		want = append(want,
+			fmt.Sprintf("%#02x/%d", uint8(isa.ClassALU)|isa.ALUEnd|isa.SourceK, w),
+			fmt.Sprintf("%#02x/%d", uint8(isa.ClassALU)|isa.ALUEnd|isa.SourceX, w),
+			fmt.Sprintf("%#02x/%d", uint8(isa.ClassALU64)|isa.ALUEnd|isa.SourceK, w))
+	}
+	for _, class := range []isa.Class{isa.ClassJMP, isa.ClassJMP32} {
+		for _, op := range []uint8{isa.JmpJEQ, isa.JmpJGT, isa.JmpJGE, isa.JmpJSET, isa.JmpJNE, isa.JmpJSGT,
+			isa.JmpJSGE, isa.JmpJLT, isa.JmpJLE, isa.JmpJSLT, isa.JmpJSLE} {
+			for _, src := range []uint8{isa.SourceK, isa.SourceX} {
+				want = append(want, fmt.Sprintf("%#02x", uint8(class)|op|src))
+			}
+		}
+	}
+	want = append(want, fmt.Sprintf("%#02x", uint8(isa.OpJA)), fmt.Sprintf("%#02x", uint8(isa.OpGotoL)),
+		fmt.Sprintf("%#02x", uint8(isa.OpLdImm64)), fmt.Sprintf("%#02x", uint8(isa.OpExit)))
+	for _, size := range sizes {
+		want = append(want,
+			fmt.Sprintf("%#02x/stack", uint8(isa.ClassLDX)|isa.ModeMEM|size),
+			fmt.Sprintf("%#02x/ctx", uint8(isa.ClassLDX)|isa.ModeMEM|size),
+			fmt.Sprintf("%#02x/stack", uint8(isa.ClassSTX)|isa.ModeMEM|size),
+			fmt.Sprintf("%#02x/ctx", uint8(isa.ClassSTX)|isa.ModeMEM|size),
+			fmt.Sprintf("%#02x/stack", uint8(isa.ClassST)|isa.ModeMEM|size))
+		if size != isa.SizeDW {
+			want = append(want, fmt.Sprintf("%#02x/stack", uint8(isa.ClassLDX)|isa.ModeMEMSX|size))
+		}
+	}
+	for _, size := range []uint8{isa.SizeW, isa.SizeDW} {
+		for _, op := range []int32{isa.AtomicAdd, isa.AtomicOr, isa.AtomicAnd, isa.AtomicXor} {
+			want = append(want,
+				fmt.Sprintf("%#02x/%#x", uint8(isa.ClassSTX)|isa.ModeATOMIC|size, op),
+				fmt.Sprintf("%#02x/%#x", uint8(isa.ClassSTX)|isa.ModeATOMIC|size, op|isa.AtomicFetch))
+		}
+		want = append(want,
+			fmt.Sprintf("%#02x/%#x", uint8(isa.ClassSTX)|isa.ModeATOMIC|size, isa.AtomicXchg),
+			fmt.Sprintf("%#02x/%#x", uint8(isa.ClassSTX)|isa.ModeATOMIC|size, isa.AtomicCmpXchg))
+	}
+	for _, w := range want {
+		if !seen[w] {
+			t.Errorf("no %s in 3000 programs", w)
+		}
+	}
+	if !backward {
+		t.Error("no backward jump in 3000 programs")
+	}
+}
