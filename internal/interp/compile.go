@@ -22,8 +22,28 @@ type inst struct {
 type Code struct {
 	insns   []inst
 	raw     []isa.Instruction
-	helpers []HelperFunc // call targets of opCallHelper and opCallKfunc
-	names   []string     // helper names, for error messages
+	helpers   []HelperFunc // call targets of opCallHelper and opCallKfunc
+	names     []string     // helper names, for error messages
+	callbacks map[int]bool // instructions that ld_imm64 of a function names
+}
+
+// funcHandleBase tags function handles, the values that ld_imm64 with
+// BPF_PSEUDO_FUNC loads (the kernel loads the subprogram's address). They
+// lie in the non-canonical/kernel half of the address space, so no program
+// can mistake one for memory; helpers turn them back into instruction
+// indexes with Code.callbackPC.
+const funcHandleBase = 0xffff_a000_0000_0000
+
+// TailCallHelperID is BPF_FUNC_tail_call, which the engine implements
+// itself: a tail call replaces the running program.
+const TailCallHelperID = 12
+
+func (c *Code) callbackPC(fn uint64) (int, bool) {
+	pc := int(fn - funcHandleBase)
+	if fn < funcHandleBase || !c.callbacks[pc] {
+		return 0, false
+	}
+	return pc, true
 }
 
 // Len returns the number of instruction slots.
@@ -46,6 +66,14 @@ func Compile(insns []isa.Instruction, h *Helpers) (*Code, error) {
 		}
 		if in.IsLoadImm64() {
 			d.imm = int64(isa.Imm64(in, insns[i+1]))
+			if d.op == opFuncAddr {
+				t, _ := isa.BranchTarget(in, i)
+				if c.callbacks == nil {
+					c.callbacks = map[int]bool{}
+				}
+				c.callbacks[t] = true
+				d.imm = int64(funcHandleBase + uint64(t))
+			}
 			c.insns[i] = d
 			i++ // the second slot stays opInvalid
 			continue
@@ -91,7 +119,11 @@ func (c *Code) decode(in isa.Instruction, i int, h *Helpers) (inst, error) {
 		switch op.Mode() {
 		case isa.ModeIMM:
 			d.op = opLdImm64
-			if s := uint8(in.Src); s != isa.PseudoNone {
+			switch s := uint8(in.Src); s {
+			case isa.PseudoNone:
+			case isa.PseudoFunc:
+				d.op = opFuncAddr
+			default:
 				return d, fmt.Errorf("ld_imm64 with pseudo source %d needs the loader to resolve it", s)
 			}
 		case isa.ModeABS:
@@ -149,6 +181,10 @@ func (c *Code) decodeJump(d inst, in isa.Instruction, i int, h *Helpers) (inst, 
 			d.op = opCallKfunc
 			d.imm, err = c.bind(in.Imm, true, h)
 		default:
+			if in.Imm == TailCallHelperID {
+				d.op = opTailCall
+				return d, nil
+			}
 			d.op = opCallHelper
 			d.imm, err = c.bind(in.Imm, false, h)
 		}

@@ -102,9 +102,43 @@ type Env struct {
 	// object the helpers need, ...
 	Value any
 
+	// TailCalls resolves bpf_tail_call targets; nil means every tail call
+	// falls through.
+	TailCalls TailCallResolver
+	// CPU is the (virtual) CPU the run is on: per-CPU maps use its slot,
+	// bpf_get_smp_processor_id returns it.
+	CPU int
+
 	stopped bool
 	stopR0  uint64
 	helpers *Helpers // for callx
+	machine *Machine
+}
+
+// TailCallResolver finds the program in slot index of the prog_array map
+// whose handle a program passed to bpf_tail_call. It reports whether the
+// index is inside the map; next is nil for an empty slot.
+type TailCallResolver interface {
+	TailCallTarget(mapHandle, index uint64) (next *Code, inRange bool)
+}
+
+// MaxTailCalls is the kernel's MAX_TAIL_CALL_CNT: how many tail calls one
+// invocation of an entry program may make.
+const MaxTailCalls = 33
+
+// tailCallTarget follows the kernel's order of checks: an index outside the
+// map fails without counting; then the counter is checked and incremented,
+// so that a tail call into an empty slot still counts.
+func (m *Machine) tailCallTarget(_ *Code, mapHandle, index uint64) *Code {
+	if m.TailCalls == nil {
+		return nil
+	}
+	next, inRange := m.TailCalls.TailCallTarget(mapHandle, index)
+	if !inRange || m.tailCalls >= MaxTailCalls {
+		return nil
+	}
+	m.tailCalls++
+	return next
 }
 
 // Stop ends the run after the current helper returns, with r0 = r0.

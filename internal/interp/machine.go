@@ -16,6 +16,7 @@ const (
 )
 
 type frame struct {
+	code    *Code     // program to return to (tail calls change programs)
 	ret     int32     // instruction to return to
 	maygoto uint32    // remaining may_goto iterations of this invocation
 	saved   [4]uint64 // callee-saved r6-r9
@@ -30,6 +31,14 @@ type Machine struct {
 	stack  *mem.Buffer
 	frames [MaxFrames]frame
 	dirty  int // frames whose stack memory the last run may have written
+
+	// State of the current run that helpers and callbacks need.
+	code      *Code  // the program running when a helper was called
+	depth     int    // its frame
+	steps     uint64 // instructions executed so far
+	budget    uint64
+	checked   bool
+	tailCalls int // tail calls taken in this invocation of the entry program
 }
 
 // NewMachine allocates a machine with its own stack.
@@ -38,7 +47,9 @@ func NewMachine() (*Machine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("allocating the stack: %w", err)
 	}
-	return &Machine{stack: s, dirty: MaxFrames}, nil
+	m := &Machine{stack: s, dirty: MaxFrames}
+	m.machine = m
+	return m, nil
 }
 
 // Close frees the machine's stack.

@@ -141,9 +141,11 @@ const (
 	opCallX      // dst holds a helper ID
 	opCallKfunc  // imm indexes Code.helpers
 	opExit
+	opTailCall // bpf_tail_call, helper 12
 
 	// Memory.
 	opLdImm64
+	opFuncAddr // ld_imm64 of a callback: imm is its function handle
 	opLdxB
 	opLdxH
 	opLdxW

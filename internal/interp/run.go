@@ -27,7 +27,31 @@ func (m *Machine) Run(c *Code, args [5]uint64, opts RunOptions) (res Result, err
 			err = fmt.Errorf("internal error: %v", p)
 		}
 	}()
-	return m.run(c, args, budget, opts.Checked)
+	m.budget, m.checked, m.steps, m.tailCalls = budget, opts.Checked, 0, 0
+	m.frames[0].maygoto = MaxLoops
+	return m.run(c, 0, 0, args)
+}
+
+// Call runs the subprogram (a callback) at the function handle fn with
+// r1-r5 = args, from inside a helper, and returns its r0. It is how
+// bpf_loop and bpf_for_each_map_elem call back into the program. The
+// callback gets a frame of its own, which counts against MaxFrames.
+func (e *Env) Call(fn uint64, args [5]uint64) (uint64, error) {
+	m := e.machine
+	pc, ok := m.code.callbackPC(fn)
+	if !ok {
+		return 0, fmt.Errorf("%#x is not a callback of this program", fn)
+	}
+	base := m.depth + 1
+	if base >= MaxFrames {
+		return 0, fmt.Errorf("%w: callback needs frame %d of %d", ErrCallDepth, base+1, MaxFrames)
+	}
+	m.frames[base].maygoto = MaxLoops
+	saved := m.code
+	defer func() { m.code = saved }()
+	res, err := m.run(m.code, pc, base, args)
+	m.depth = base - 1
+	return res.R0, err
 }
 
 // SetCallXHelpers sets the helpers that callx may reach by ID.
@@ -44,20 +68,19 @@ func (m *Machine) accessError(c *Code, pc int, addr, size uint64, write bool) er
 }
 
 //nolint:gocyclo // one dispatch loop, by design
-func (m *Machine) run(c *Code, args [5]uint64, budget uint64, checked bool) (Result, error) {
+func (m *Machine) run(c *Code, pc, base int, args [5]uint64) (Result, error) {
 	var r [16]uint64
 	r[1], r[2], r[3], r[4], r[5] = args[0], args[1], args[2], args[3], args[4]
-	r[10] = m.StackTop()
+	r[10] = m.StackTop() - uint64(base)*StackSize
 	code := c.insns
-	depth := 0
-	m.frames[0].maygoto = MaxLoops
-	maxDepth := 1
-	var steps uint64
-	pc := 0
+	depth := base
+	maxDepth := base + 1
+	steps, budget, checked := m.steps, m.budget, m.checked
 	defer func() {
 		if maxDepth > m.dirty {
 			m.dirty = maxDepth
 		}
+		m.steps = steps
 	}()
 	for {
 		in := &code[pc]
@@ -407,7 +430,9 @@ func (m *Machine) run(c *Code, args [5]uint64, budget uint64, checked bool) (Res
 
 		// Calls.
 		case opCallHelper, opCallKfunc:
+			m.depth, m.steps, m.code = depth, steps, c
 			v, err := c.helpers[in.imm](&m.Env, r[1], r[2], r[3], r[4], r[5])
+			steps = m.steps
 			if err != nil {
 				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%s: %w", c.names[in.imm], err))
 			}
@@ -421,7 +446,9 @@ func (m *Machine) run(c *Code, args [5]uint64, budget uint64, checked bool) (Res
 			if fn == nil || id > 1<<31-1 {
 				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%w: %d", ErrNoHelper, id))
 			}
+			m.depth, m.steps, m.code = depth, steps, c
 			v, err := fn(&m.Env, r[1], r[2], r[3], r[4], r[5])
+			steps = m.steps
 			if err != nil {
 				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%s: %w", name, err))
 			}
@@ -435,6 +462,7 @@ func (m *Machine) run(c *Code, args [5]uint64, budget uint64, checked bool) (Res
 			}
 			f := &m.frames[depth]
 			f.ret = int32(pc)
+			f.code = c
 			f.saved = [4]uint64{r[6], r[7], r[8], r[9]}
 			f.fp = r[10]
 			depth++
@@ -445,7 +473,7 @@ func (m *Machine) run(c *Code, args [5]uint64, budget uint64, checked bool) (Res
 			r[10] = m.StackTop() - uint64(depth)*StackSize
 			pc = int(in.off)
 		case opExit:
-			if depth == 0 {
+			if depth == base {
 				return Result{R0: r[0], Steps: steps}, nil
 			}
 			depth--
@@ -453,6 +481,19 @@ func (m *Machine) run(c *Code, args [5]uint64, budget uint64, checked bool) (Res
 			r[6], r[7], r[8], r[9] = f.saved[0], f.saved[1], f.saved[2], f.saved[3]
 			r[10] = f.fp
 			pc = int(f.ret)
+			c = f.code
+			code = c.insns
+		case opTailCall:
+			// bpf_tail_call(ctx, prog_array, index): on success the target
+			// replaces the running program in the current frame, with the
+			// same r1 and stack; on failure execution falls through.
+			if next := m.tailCallTarget(c, r[2], r[3]); next != nil {
+				c, code, pc = next, next.insns, 0
+				m.frames[depth].maygoto = MaxLoops
+			}
+		case opFuncAddr:
+			r[in.dst&15] = uint64(in.imm)
+			pc++
 
 		// Loads and stores.
 		case opLdImm64:
