@@ -113,6 +113,29 @@ type Env struct {
 	stopR0  uint64
 	helpers *Helpers // for callx
 	machine *Machine
+	granted []uint64 // maps whose memory this run was granted
+}
+
+// GrantMap makes the memory of the map with handle h accessible to the
+// program for the rest of the run (checked mode tests accesses against the
+// region table). It does the work once per map and run, so helpers call it
+// on every lookup; the maps a program references are granted before it
+// starts.
+func (e *Env) GrantMap(h uint64, regions []mem.Region) error {
+	for _, g := range e.granted {
+		if g == h {
+			return nil
+		}
+	}
+	n := e.Regions.Len()
+	for _, r := range regions {
+		if !e.Regions.Add(r) {
+			e.Regions.Truncate(n)
+			return fmt.Errorf("%w: too many memory regions in one run", ErrAccess)
+		}
+	}
+	e.granted = append(e.granted, h)
+	return nil
 }
 
 // TailCallResolver finds the program in slot index of the prog_array map

@@ -71,6 +71,7 @@ func (m *Machine) Reset() {
 	m.Regions.Add(mem.Region{Start: m.stack.Addr(), End: m.StackTop(), Writable: true, Kind: mem.KindStack})
 	m.PacketStart, m.PacketEnd = 0, 0
 	m.stopped = false
+	m.granted = m.granted[:0]
 }
 
 // RunOptions are the per-run settings of Machine.Run.

@@ -37,7 +37,7 @@ type Region struct {
 // MaxRegions bounds the region table. The kernel's programs touch a handful
 // of regions per run (stack, context, packet, a few map values), and a small
 // fixed array keeps the check branch-predictable and allocation-free.
-const MaxRegions = 32
+const MaxRegions = 64
 
 // Regions is the table of regions of one run.
 type Regions struct {
