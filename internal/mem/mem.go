@@ -31,12 +31,24 @@ type Buffer struct {
 // Alloc maps n bytes (rounded up to whole pages) of zeroed memory, with an
 // inaccessible guard page on each side so that a bug in the runtime that
 // overruns a buffer faults instead of corrupting a neighbour.
-func Alloc(n int) (*Buffer, error) {
+func Alloc(n int) (*Buffer, error) { return alloc(n, false) }
+
+// AllocLow is Alloc for memory below 4 GiB. Packet data lives there: the
+// kernel's context structures (xdp_md, __sk_buff) hold packet pointers in
+// 32-bit fields, and with packets in low memory the real address fits, so
+// programs read working pointers without any rewriting of their loads.
+func AllocLow(n int) (*Buffer, error) { return alloc(n, true) }
+
+func alloc(n int, low bool) (*Buffer, error) {
+	flags := 0
+	if low {
+		flags = mapLow
+	}
 	if n <= 0 {
 		n = 1
 	}
 	size := (n + PageSize - 1) / PageSize * PageSize
-	m, err := syscall.Mmap(-1, 0, size+2*PageSize, syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	m, err := syscall.Mmap(-1, 0, size+2*PageSize, syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON|flags)
 	if err != nil {
 		return nil, fmt.Errorf("mmap %d bytes: %w", size, err)
 	}
@@ -45,6 +57,12 @@ func Alloc(n int) (*Buffer, error) {
 		return nil, fmt.Errorf("mprotect: %w", err)
 	}
 	b := &Buffer{mapping: m, data: m[PageSize : PageSize+n : PageSize+size]}
+	if low {
+		if end := b.Addr() + uint64(size); end > 1<<32 {
+			syscall.Munmap(m)
+			return nil, fmt.Errorf("no memory below 4 GiB for %d bytes", size)
+		}
+	}
 	// A buffer that becomes unreachable without Free is unmapped by the
 	// garbage collector. Addresses held by programs do not keep it alive:
 	// whoever hands the memory to a program must hold the Buffer.

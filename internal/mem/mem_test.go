@@ -85,3 +85,14 @@ func TestBufferAndNarrowAtomics(t *testing.T) {
 		t.Errorf("16-bit release store wrong: %x", b.Bytes()[8:16])
 	}
 }
+
+func TestAllocLow(t *testing.T) {
+	b, err := AllocLow(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Free()
+	if b.Addr()+100 > 1<<32 {
+		t.Fatalf("AllocLow gave %#x, above 4 GiB", b.Addr())
+	}
+}

@@ -61,6 +61,13 @@ func (rs *Regions) Add(r Region) bool {
 	return true
 }
 
+// Set replaces region i.
+func (rs *Regions) Set(i int, r Region) {
+	if i < rs.n {
+		rs.list[i] = r
+	}
+}
+
 // Truncate drops regions added after the table had n entries.
 func (rs *Regions) Truncate(n int) {
 	if n < rs.n {
