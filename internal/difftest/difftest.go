@@ -58,7 +58,7 @@ func (o Outcome) equal(p Outcome) bool {
 }
 
 // ErrRejected wraps the kernel's verdict on a program it did not accept.
-var ErrRejected = errors.New("kernel rejected the program")
+var ErrRejected = errors.New("verifier")
 
 // RunKernel loads the program as a syscall program and runs it once. A
 // program the verifier rejects yields an error wrapping ErrRejected (and the

@@ -3,7 +3,9 @@ package difftest
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -73,7 +75,7 @@ func TestDifferential(t *testing.T) {
 						rejected.Add(1)
 						mu.Lock()
 						if len(firstRej) < 3 {
-							firstRej = append(firstRej, err.Error())
+							firstRej = append(firstRej, fmt.Sprintf("seed %d: %v", seed, err))
 						}
 						mu.Unlock()
 						continue
@@ -103,7 +105,7 @@ func TestDifferential(t *testing.T) {
 		compared.Load(), time.Since(start).Round(time.Millisecond), workers, mismatched.Load(),
 		nrej, compared.Load()+nrej, 100*float64(nrej)/float64(max(compared.Load()+nrej, 1)))
 	if nrej > 0 {
-		t.Logf("first rejections:\n%v", firstRej)
+		t.Logf("first rejections:\n%s", strings.Join(firstRej, "\n"))
 	}
 	if nrej*1000 > compared.Load()+nrej {
 		t.Errorf("the kernel rejected %d programs: more than 0.1%%, fix the generator", nrej)
