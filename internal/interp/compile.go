@@ -20,8 +20,8 @@ type inst struct {
 // Code is a decoded program, ready to run. It is immutable and may be shared
 // by any number of concurrent runs.
 type Code struct {
-	insns   []inst
-	raw     []isa.Instruction
+	insns     []inst
+	raw       []isa.Instruction
 	helpers   []HelperFunc // call targets of opCallHelper and opCallKfunc
 	names     []string     // helper names, for error messages
 	callbacks map[int]bool // instructions that ld_imm64 of a function names

@@ -53,6 +53,12 @@ func (h *Helpers) RegisterKfunc(hp Helper) error {
 	return nil
 }
 
+// Has reports whether a helper with this ID is registered.
+func (h *Helpers) Has(id int32) bool {
+	_, ok := h.helpers[id]
+	return ok
+}
+
 // Clone returns a copy that can be changed independently.
 func (h *Helpers) Clone() *Helpers {
 	c := &Helpers{}
@@ -98,9 +104,11 @@ type Env struct {
 	// Packet is the data that the legacy packet loads (LD_ABS, LD_IND)
 	// read: [PacketStart, PacketEnd).
 	PacketStart, PacketEnd uint64
-	// Value is free for the embedder: the program type's state, a Go
-	// object the helpers need, ...
+	// Value is free for the embedder: a Go object its helpers need.
 	Value any
+	// Prog is the state of the program type (the packet of an XDP or tc
+	// run, ...), for the helpers of that type.
+	Prog any
 
 	// TailCalls resolves bpf_tail_call targets; nil means every tail call
 	// falls through.

@@ -70,6 +70,7 @@ func (m *Machine) Reset() {
 	m.Regions.Reset()
 	m.Regions.Add(mem.Region{Start: m.stack.Addr(), End: m.StackTop(), Writable: true, Kind: mem.KindStack})
 	m.PacketStart, m.PacketEnd = 0, 0
+	m.Prog = nil
 	m.stopped = false
 	m.granted = m.granted[:0]
 }
