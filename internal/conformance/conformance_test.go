@@ -6,13 +6,24 @@ import (
 	"testing"
 )
 
-// suiteDir is where the bpf_conformance files live relative to this package.
-var suiteDir = filepath.Join("..", "..", "..", "shared", "conformance", "bpf_conformance")
+// suiteDir is where the bpf_conformance files live: $EBPFVM_CONFORMANCE_DIR,
+// or ../shared/conformance/bpf_conformance beside the repository.
+func suiteDir() string {
+	if d := os.Getenv("EBPFVM_CONFORMANCE_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "..", "shared", "conformance", "bpf_conformance")
+}
 
-// TestSuite runs every file of the bpf_conformance suite.
+// TestSuite runs every file of the bpf_conformance suite. Outside CI a
+// missing suite skips the test; in CI (CI set) it is an error.
 func TestSuite(t *testing.T) {
+	suiteDir := suiteDir()
 	if _, err := os.Stat(suiteDir); err != nil {
-		t.Skipf("conformance suite not found at %s: %v", suiteDir, err)
+		if os.Getenv("CI") != "" {
+			t.Fatalf("conformance suite not found at %s (set EBPFVM_CONFORMANCE_DIR): %v", suiteDir, err)
+		}
+		t.Skipf("conformance suite not found at %s (set EBPFVM_CONFORMANCE_DIR): %v", suiteDir, err)
 	}
 	tests, skipped, err := Load(suiteDir)
 	if err != nil {
