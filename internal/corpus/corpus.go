@@ -131,7 +131,7 @@ type ProgSlot struct {
 }
 
 func (p ProgSlot) apply(i Instance) error { return i.SetProg(p.Map, p.Slot, p.Program) }
-func (p ProgSlot) String() string       { return fmt.Sprintf("%s[%d] = prog %s", p.Map, p.Slot, p.Program) }
+func (p ProgSlot) String() string         { return fmt.Sprintf("%s[%d] = prog %s", p.Map, p.Slot, p.Program) }
 
 // InnerMap puts a map of the collection into a map-in-map slot.
 type InnerMap struct {
@@ -141,7 +141,7 @@ type InnerMap struct {
 }
 
 func (m InnerMap) apply(i Instance) error { return i.SetInner(m.Map, m.Key, m.Inner) }
-func (m InnerMap) String() string       { return fmt.Sprintf("%s[%x] = map %s", m.Map, m.Key, m.Inner) }
+func (m InnerMap) String() string         { return fmt.Sprintf("%s[%x] = map %s", m.Map, m.Key, m.Inner) }
 
 // Input is one run of a program.
 type Input struct {
