@@ -1,0 +1,170 @@
+package maps
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/ebpfvm/ebpfvm/internal/mem"
+)
+
+func unsafePointer(b *byte) unsafe.Pointer { return unsafe.Pointer(b) }
+
+// bufBase returns the first byte of an off-heap buffer as a pointer. The
+// garbage collector ignores pointers outside its heap, so keeping such a
+// pointer in a Go struct is fine.
+func bufBase(b *mem.Buffer) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b.Bytes())) }
+
+func addrOf(p unsafe.Pointer) uint64 { return uint64(uintptr(p)) }
+
+func ptrOf(addr uint64) unsafe.Pointer { return unsafe.Add(unsafe.Pointer(nil), uintptr(addr)) }
+
+// bytesAt is n bytes of off-heap memory at p.
+func bytesAt(p unsafe.Pointer, n uintptr) []byte { return unsafe.Slice((*byte)(p), n) }
+
+func u32At(p unsafe.Pointer) *uint32 { return (*uint32)(p) }
+
+func roundUp8(n uint32) uint32 { return (n + 7) &^ 7 }
+
+// ne is the host's byte order, in which the kernel reads integer keys
+// (array indexes, LPM prefix lengths) and ring buffer headers.
+var ne = binary.NativeEndian
+
+func pow2Ceil(n uint64) uint64 {
+	if n <= 1 {
+		return 1
+	}
+	return 1 << bits.Len64(n-1)
+}
+
+// jhash is the kernel's jhash (Bob Jenkins' lookup3 hashlittle) of key with
+// initval, reading words in host (little-endian) order: jhash2 on a
+// word-aligned key gives the same result, so this is htab_map_hash() and
+// the bloom filter's hash, bit for bit.
+func jhash(key []byte, initval uint32) uint32 {
+	a := 0xdeadbeef + uint32(len(key)) + initval
+	b, c := a, a
+	k := key
+	for len(k) > 12 {
+		a += binary.LittleEndian.Uint32(k)
+		b += binary.LittleEndian.Uint32(k[4:])
+		c += binary.LittleEndian.Uint32(k[8:])
+		// __jhash_mix
+		a -= c
+		a ^= bits.RotateLeft32(c, 4)
+		c += b
+		b -= a
+		b ^= bits.RotateLeft32(a, 6)
+		a += c
+		c -= b
+		c ^= bits.RotateLeft32(b, 8)
+		b += a
+		a -= c
+		a ^= bits.RotateLeft32(c, 16)
+		c += b
+		b -= a
+		b ^= bits.RotateLeft32(a, 19)
+		a += c
+		c -= b
+		c ^= bits.RotateLeft32(b, 4)
+		b += a
+		k = k[12:]
+	}
+	if len(k) == 0 {
+		return c
+	}
+	var tail [12]byte
+	copy(tail[:], k)
+	a += binary.LittleEndian.Uint32(tail[0:])
+	b += binary.LittleEndian.Uint32(tail[4:])
+	c += binary.LittleEndian.Uint32(tail[8:])
+	// __jhash_final
+	c ^= b
+	c -= bits.RotateLeft32(b, 14)
+	a ^= c
+	a -= bits.RotateLeft32(c, 11)
+	b ^= a
+	b -= bits.RotateLeft32(a, 25)
+	c ^= b
+	c -= bits.RotateLeft32(b, 16)
+	a ^= c
+	a -= bits.RotateLeft32(c, 4)
+	b ^= a
+	b -= bits.RotateLeft32(a, 14)
+	c ^= b
+	c -= bits.RotateLeft32(b, 24)
+	return c
+}
+
+// SpinLock takes the struct bpf_spin_lock at addr (bpf_spin_lock): a 4-byte
+// word, 0 when free and 1 when held, as the kernel's queued spinlock looks
+// when uncontended. BPF_F_LOCK map operations take the same lock.
+func SpinLock(addr uint64) { spinLock(ptrOf(addr)) }
+
+// SpinUnlock releases the lock at addr (bpf_spin_unlock).
+func SpinUnlock(addr uint64) { atomic.StoreUint32(u32At(ptrOf(addr)), 0) }
+
+func spinLock(p unsafe.Pointer) {
+	w := u32At(p)
+	for i := 0; !atomic.CompareAndSwapUint32(w, 0, 1); i++ {
+		if i >= 64 {
+			runtime.Gosched()
+		}
+	}
+}
+
+func spinUnlock(p unsafe.Pointer) { atomic.StoreUint32(u32At(p), 0) }
+
+// valueCopier copies values as the kernel's copy_map_value does: all bytes
+// but the spin lock.
+type valueCopier struct {
+	size    uintptr // value_size
+	hasLock bool
+	lockOff uintptr
+}
+
+func (vc *valueCopier) init(s *Spec) {
+	vc.size = uintptr(s.ValueSize)
+	vc.hasLock = s.HasLock
+	vc.lockOff = uintptr(s.LockOffset)
+}
+
+// copyIn copies src (at least size bytes) to the value at dst, skipping
+// the lock field of dst.
+func (vc *valueCopier) copyIn(dst unsafe.Pointer, src []byte) {
+	d := bytesAt(dst, vc.size)
+	if !vc.hasLock {
+		copy(d, src[:vc.size])
+		return
+	}
+	copy(d[:vc.lockOff], src[:vc.lockOff])
+	copy(d[vc.lockOff+4:], src[vc.lockOff+4:vc.size])
+}
+
+// copyOut copies the value at src to dst and zeroes dst's lock field
+// (copy_map_value followed by check_and_init_map_value).
+func (vc *valueCopier) copyOut(dst []byte, src unsafe.Pointer) {
+	copy(dst[:vc.size], bytesAt(src, vc.size))
+	if vc.hasLock {
+		clear(dst[vc.lockOff : vc.lockOff+4])
+	}
+}
+
+// copyInLocked is copy_map_value_locked towards the map: it holds the
+// value's lock while copying.
+func (vc *valueCopier) copyInLocked(dst unsafe.Pointer, src []byte) {
+	l := unsafe.Add(dst, vc.lockOff)
+	spinLock(l)
+	vc.copyIn(dst, src)
+	spinUnlock(l)
+}
+
+func (vc *valueCopier) copyOutLocked(dst []byte, src unsafe.Pointer) {
+	l := unsafe.Add(src, vc.lockOff)
+	spinLock(l)
+	copy(dst[:vc.size], bytesAt(src, vc.size))
+	spinUnlock(l)
+	clear(dst[vc.lockOff : vc.lockOff+4])
+}
