@@ -1,0 +1,93 @@
+package helpers
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// vm is a machine with a 64 KiB writable buffer ("context") for calling
+// helpers directly or running small programs.
+type vm struct {
+	t   testing.TB
+	m   *interp.Machine
+	buf *mem.Buffer
+	n   int // bytes of buf in the region
+}
+
+const vmBufSize = 64 << 10
+
+func newVM(t testing.TB) *vm {
+	t.Helper()
+	m, err := interp.NewMachine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := mem.Alloc(vmBufSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &vm{t: t, m: m, buf: b, n: vmBufSize}
+	t.Cleanup(func() {
+		EndRun(&m.Env)
+		m.Close()
+		b.Free()
+	})
+	v.reset()
+	return v
+}
+
+// reset starts a new run: the region table holds the stack and the
+// first n bytes of the buffer.
+func (v *vm) reset() {
+	v.m.Reset()
+	v.m.Regions.Add(mem.Region{Start: v.buf.Addr(), End: v.buf.Addr() + uint64(v.n), Writable: true, Kind: mem.KindContext})
+}
+
+func (v *vm) env() *interp.Env    { return &v.m.Env }
+func (v *vm) addr(off int) uint64 { return v.buf.Addr() + uint64(off) }
+func (v *vm) mem() []byte         { return v.buf.Bytes() }
+
+// put copies b to offset off and returns its address.
+func (v *vm) put(off int, b []byte) uint64 {
+	copy(v.buf.Bytes()[off:], b)
+	return v.addr(off)
+}
+
+func (v *vm) u64s(off int, vals ...uint64) uint64 {
+	for i, x := range vals {
+		binary.LittleEndian.PutUint64(v.buf.Bytes()[off+8*i:], x)
+	}
+	return v.addr(off)
+}
+
+// call calls a helper directly.
+func (v *vm) call(fn interp.HelperFunc, args ...uint64) (uint64, error) {
+	var a [5]uint64
+	copy(a[:], args)
+	return fn(v.env(), a[0], a[1], a[2], a[3], a[4])
+}
+
+// run assembles src and runs it with r1 = the buffer's address, r2 = its
+// size, in checked mode, with the helpers hs.
+func (v *vm) run(src string, hs []interp.Helper) (uint64, error) {
+	v.t.Helper()
+	insns, err := isa.Assemble(src)
+	if err != nil {
+		v.t.Fatalf("assembling: %v", err)
+	}
+	var h interp.Helpers
+	for _, hp := range hs {
+		h.Register(hp)
+	}
+	code, err := interp.Compile(insns, &h)
+	if err != nil {
+		v.t.Fatalf("compiling: %v", err)
+	}
+	v.reset()
+	res, err := v.m.Run(code, [5]uint64{v.buf.Addr(), uint64(v.n)}, interp.RunOptions{Checked: true})
+	return res.R0, err
+}
