@@ -22,11 +22,15 @@ func cmdDisasm(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(pos) == 2 {
 		progName = pos[1]
 	}
-	insns, err := loadProgram(pos[0], *raw, progName)
+	obj, err := openObject(pos[0], *raw)
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(stdout, isa.Disassemble(insns))
+	text, err := obj.listing(progName)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, text)
 	return err
 }
 

@@ -4,6 +4,7 @@
 //	           [--repeat N] [--json] OBJ [PROG]
 //	ebpfvm disasm OBJ [PROG]
 //	ebpfvm asm [-o OUT] FILE
+//	ebpfvm maps OBJ
 //	ebpfvm conformance-plugin [--program HEX] [MEMHEX] [--debug]
 //
 // The command-line interface is a contract with scripts outside the project:
@@ -36,6 +37,7 @@ var commands = []command{
 	{"run", "run a program and print r0", cmdRun},
 	{"disasm", "print a program in the kernel's assembly syntax", cmdDisasm},
 	{"asm", "assemble a program into raw bytecode", cmdAsm},
+	{"maps", "list the maps of an ELF object", cmdMaps},
 	{"conformance-plugin", "speak the bpf_conformance plugin protocol", cmdConformancePlugin},
 }
 

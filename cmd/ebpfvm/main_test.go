@@ -101,6 +101,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"run", "--raw", oob}, 1, "instruction 0 (r0 = *(u64 *)(r1 +64))"},
 		{[]string{"run", "--raw", bad}, 1, "not a multiple of 8"},
 		{[]string{"run", oob}, 1, "use --raw"},
+		{[]string{"run", "--raw", oob, "prog"}, 2, "makes no sense"},
 		{[]string{"run", "--raw", elf}, 1, "drop --raw"},
 		{[]string{"run", "--raw", "--engine", "llvm", oob}, 2, `engine "llvm"`},
 		{[]string{"run", "--raw", "--repeat", "0", oob}, 2, "--repeat"},

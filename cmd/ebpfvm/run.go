@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -9,35 +8,7 @@ import (
 	"os"
 
 	"github.com/ebpfvm/ebpfvm"
-	"github.com/ebpfvm/ebpfvm/isa"
 )
-
-var elfMagic = []byte{0x7f, 'E', 'L', 'F'}
-
-// loadProgram reads OBJ: raw bytecode when raw is set, else an ELF object.
-func loadProgram(path string, raw bool, progName string) ([]isa.Instruction, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	isELF := bytes.HasPrefix(b, elfMagic)
-	switch {
-	case raw && isELF:
-		return nil, fmt.Errorf("%s is an ELF object, not raw bytecode: drop --raw", path)
-	case raw:
-		if progName != "" {
-			return nil, usageError("raw bytecode holds one program: PROG %q makes no sense with --raw", progName)
-		}
-		insns, err := isa.Decode(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return insns, nil
-	case isELF:
-		return nil, fmt.Errorf("%s: ELF objects are not supported by this version yet; pass raw bytecode with --raw", path)
-	}
-	return nil, fmt.Errorf("%s is not an ELF object; use --raw to run raw bytecode", path)
-}
 
 func readOptionalFile(path string) ([]byte, error) {
 	if path == "" {
@@ -76,7 +47,11 @@ func cmdRun(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(pos) == 2 {
 		progName = pos[1]
 	}
-	insns, err := loadProgram(pos[0], *raw, progName)
+	obj, err := openObject(pos[0], *raw)
+	if err != nil {
+		return err
+	}
+	prog, err := obj.program(progName, stderr)
 	if err != nil {
 		return err
 	}
@@ -85,10 +60,6 @@ func cmdRun(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	ctx, err := readOptionalFile(*ctxFile + *memFile)
-	if err != nil {
-		return err
-	}
-	prog, err := ebpfvm.NewProgram(insns, nil)
 	if err != nil {
 		return err
 	}

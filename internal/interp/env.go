@@ -53,6 +53,17 @@ func (h *Helpers) RegisterKfunc(hp Helper) error {
 	return nil
 }
 
+// Merge registers every helper and kfunc of o, replacing those with the
+// same ID.
+func (h *Helpers) Merge(o *Helpers) {
+	for _, hp := range o.helpers {
+		h.Register(hp)
+	}
+	for _, hp := range o.kfuncs {
+		h.RegisterKfunc(hp)
+	}
+}
+
 // Has reports whether a helper with this ID is registered.
 func (h *Helpers) Has(id int32) bool {
 	_, ok := h.helpers[id]

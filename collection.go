@@ -1,0 +1,285 @@
+package ebpfvm
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+
+	"github.com/ebpfvm/ebpfvm/internal/loader"
+	"github.com/ebpfvm/ebpfvm/internal/maps"
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// CollectionOptions configure NewCollection.
+type CollectionOptions struct {
+	// Helpers are added to the standard helpers of every program, replacing
+	// those with the same ID.
+	Helpers *Helpers
+	// NumCPU is the number of virtual CPUs: per-CPU maps have a slot for
+	// each. 0 means runtime.NumCPU().
+	NumCPU int
+	// TraceOutput receives bpf_trace_printk output; nil discards it.
+	TraceOutput io.Writer
+}
+
+// Collection is the programs and maps of an ELF object, loaded into this
+// process: the counterpart of cilium/ebpf's Collection.
+type Collection struct {
+	Programs map[string]*Program
+	Maps     map[string]*Map
+}
+
+// LoadCollection reads an ELF object made by clang -target bpf and loads
+// it.
+func LoadCollection(path string, opts *CollectionOptions) (*Collection, error) {
+	spec, err := ebpf.LoadCollectionSpec(path)
+	if err != nil {
+		return nil, err
+	}
+	return NewCollection(spec, opts)
+}
+
+// NewCollection creates the maps of spec, links its programs against them
+// and prepares the programs to run: what libbpf and the kernel do between
+// bpf_object__open and the first BPF_PROG_TEST_RUN. The spec is the one
+// cilium/ebpf reads from an ELF object (ebpf.LoadCollectionSpec), so
+// .rodata variables set with spec.Variables take effect here too.
+func NewCollection(spec *ebpf.CollectionSpec, opts *CollectionOptions) (_ *Collection, err error) {
+	if spec == nil {
+		return nil, errors.New("nil CollectionSpec")
+	}
+	if opts == nil {
+		opts = &CollectionOptions{}
+	}
+	cpus := numCPU(opts.NumCPU)
+	c := &Collection{Programs: map[string]*Program{}, Maps: map[string]*Map{}}
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
+	for _, name := range sortedKeys(spec.Maps) {
+		m, err := createMap(name, spec.Maps[name], cpus)
+		if err != nil {
+			return nil, fmt.Errorf("map %s: %w", name, err)
+		}
+		c.Maps[name] = newMap(name, m)
+	}
+	for _, name := range sortedKeys(spec.Programs) {
+		p, err := c.loadProgram(spec.Programs[name], opts, cpus)
+		if err != nil {
+			return nil, fmt.Errorf("program %s: %w", name, err)
+		}
+		c.Programs[name] = p
+	}
+	for _, name := range sortedKeys(spec.Maps) {
+		if err := c.fillMap(name, spec.Maps[name]); err != nil {
+			return nil, fmt.Errorf("map %s: %w", name, err)
+		}
+	}
+	return c, nil
+}
+
+// Close releases the collection's programs and maps. A map's memory is
+// freed once no program of any collection uses it.
+func (c *Collection) Close() {
+	for _, p := range c.Programs {
+		p.Close()
+	}
+	for _, m := range c.Maps {
+		m.Close()
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// mapSpec converts a cilium/ebpf MapSpec.
+func mapSpec(name string, ms *ebpf.MapSpec, cpus int) (*maps.Spec, error) {
+	s := &maps.Spec{
+		Name:       name,
+		Type:       maps.Type(ms.Type),
+		KeySize:    ms.KeySize,
+		ValueSize:  ms.ValueSize,
+		MaxEntries: ms.MaxEntries,
+		Flags:      ms.Flags,
+		MapExtra:   ms.MapExtra,
+		NumCPU:     cpus,
+	}
+	if off, ok := lockOffset(ms.Value); ok {
+		s.HasLock, s.LockOffset = true, off
+	}
+	if ms.Type == ebpf.ProgramArray || ms.Type == ebpf.ArrayOfMaps || ms.Type == ebpf.HashOfMaps {
+		if ms.ValueSize == 0 {
+			s.ValueSize = 4 // BTF map definitions leave the fd size implicit
+		}
+	}
+	if ms.InnerMap != nil {
+		inner, err := mapSpec(name+".inner", ms.InnerMap, cpus)
+		if err != nil {
+			return nil, err
+		}
+		s.InnerMap = inner
+	}
+	return s, nil
+}
+
+// lockOffset finds a struct bpf_spin_lock at the top level of a value type,
+// as the kernel does with the map's BTF.
+func lockOffset(t btf.Type) (uint32, bool) {
+	st, ok := btf.UnderlyingType(t).(*btf.Struct)
+	if !ok {
+		return 0, false
+	}
+	for _, mb := range st.Members {
+		if s, ok := btf.UnderlyingType(mb.Type).(*btf.Struct); ok && s.Name == "bpf_spin_lock" {
+			return mb.Offset.Bytes(), true
+		}
+	}
+	return 0, false
+}
+
+func createMap(name string, ms *ebpf.MapSpec, cpus int) (maps.Map, error) {
+	s, err := mapSpec(name, ms, cpus)
+	if err != nil {
+		return nil, err
+	}
+	return maps.New(s)
+}
+
+// fillMap writes a map's initial contents: data sections, static
+// initialisers, prog array and map-in-map slots that name programs and
+// maps.
+func (c *Collection) fillMap(name string, ms *ebpf.MapSpec) error {
+	m := c.Maps[name]
+	for _, kv := range ms.Contents {
+		v := kv.Value
+		if ref, ok := v.(string); ok {
+			switch ms.Type {
+			case ebpf.ProgramArray:
+				p := c.Programs[ref]
+				if p == nil {
+					return fmt.Errorf("slot %v names program %q, which is not in the collection", kv.Key, ref)
+				}
+				v = p
+			case ebpf.ArrayOfMaps, ebpf.HashOfMaps:
+				inner := c.Maps[ref]
+				if inner == nil {
+					return fmt.Errorf("slot %v names map %q, which is not in the collection", kv.Key, ref)
+				}
+				v = inner
+			}
+		}
+		if err := m.Update(kv.Key, v, UpdateAny); err != nil {
+			return fmt.Errorf("initial contents: %w", err)
+		}
+	}
+	return nil
+}
+
+func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, opts *CollectionOptions, cpus int) (*Program, error) {
+	linked, err := loader.Link(ps)
+	if err != nil {
+		return nil, err
+	}
+	insns := linked.Insns
+	var used []maps.Map
+	for _, ref := range linked.Maps {
+		mm := c.Maps[ref.Map]
+		if mm == nil {
+			return nil, fmt.Errorf("instruction %d refers to map %q, which is not in the collection", ref.Slot, ref.Map)
+		}
+		v := mm.m.Handle()
+		if ref.Value {
+			if v, err = valueAddress(mm, ref.Offset); err != nil {
+				return nil, fmt.Errorf("instruction %d: %w", ref.Slot, err)
+			}
+		}
+		pair := isa.LoadImm64(insns[ref.Slot].Dst, v)
+		insns[ref.Slot], insns[ref.Slot+1] = pair[0], pair[1]
+		if !slices.Contains(used, mm.m) {
+			if err := mm.m.Retain(); err != nil {
+				return nil, fmt.Errorf("map %s: %w", ref.Map, err)
+			}
+			used = append(used, mm.m)
+		}
+	}
+	if !gplCompatible(ps.License) {
+		if err := checkGPLOnly(ps); err != nil {
+			return nil, err
+		}
+	}
+	p, err := NewProgram(insns, &ProgramOptions{Type: ps.Type, Helpers: opts.Helpers, NumCPU: cpus, TraceOutput: opts.TraceOutput})
+	if err != nil {
+		return nil, err
+	}
+	p.name = ps.Name
+	p.maps = used
+	return p, nil
+}
+
+// valueAddress is what a BPF_PSEUDO_MAP_VALUE load yields: the address of
+// the single value of an array map, plus an offset.
+func valueAddress(m *Map, off uint32) (uint64, error) {
+	if m.Type() != ebpf.Array {
+		return 0, fmt.Errorf("direct value access to %s, which is not an array", m)
+	}
+	if off >= m.ValueSize() {
+		return 0, fmt.Errorf("direct value offset %d is outside the %d-byte value of %s", off, m.ValueSize(), m)
+	}
+	addr := m.m.LookupAddr(make([]byte, 4), 0)
+	if addr == 0 {
+		return 0, fmt.Errorf("%s has no element 0", m)
+	}
+	return addr + uint64(off), nil
+}
+
+// gplCompatible is the kernel's license_is_gpl_compatible.
+func gplCompatible(license string) bool {
+	switch license {
+	case "GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL":
+		return true
+	}
+	return false
+}
+
+// gplOnly lists the helpers the kernel marks gpl_only that ebpfvm provides.
+var gplOnly = map[string]bool{
+	"trace_printk": true, "probe_read_user": true, "probe_read_user_str": true,
+	"probe_read_kernel": true, "probe_read_kernel_str": true, "snprintf": true,
+}
+
+// checkGPLOnly refuses calls to GPL-only helpers, as the kernel does for
+// programs whose license is not GPL-compatible.
+func checkGPLOnly(ps *ebpf.ProgramSpec) error {
+	slot := 0
+	for _, ins := range ps.Instructions {
+		if ins.IsBuiltinCall() {
+			name, _ := isa.HelperName(int32(ins.Constant))
+			if gplOnly[strings.TrimPrefix(name, "bpf_")] {
+				return fmt.Errorf("instruction %d: cannot call GPL-restricted function %s from non-GPL compatible program (%s)", slot, name, describeLicense(ps.License))
+			}
+		}
+		slot += int(ins.Size() / 8)
+	}
+	return nil
+}
+
+// describeLicense is used in load errors.
+func describeLicense(l string) string {
+	if strings.TrimSpace(l) == "" {
+		return "no license"
+	}
+	return fmt.Sprintf("license %q", l)
+}

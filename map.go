@@ -1,0 +1,341 @@
+package ebpfvm
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"syscall"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/ebpfvm/ebpfvm/internal/maps"
+)
+
+// Map errors, the same values as cilium/ebpf's so that errors.Is works
+// across both. The errors also wrap the kernel's errno (syscall.ENOENT,
+// syscall.EEXIST, ...).
+var (
+	ErrKeyNotExist = ebpf.ErrKeyNotExist
+	ErrKeyExist    = ebpf.ErrKeyExist
+)
+
+// UpdateFlags are the flags of Map.Update, with the kernel's values.
+type UpdateFlags = ebpf.MapUpdateFlags
+
+// Update flags.
+const (
+	UpdateAny     = ebpf.UpdateAny
+	UpdateNoExist = ebpf.UpdateNoExist
+	UpdateExist   = ebpf.UpdateExist
+	UpdateLock    = ebpf.UpdateLock
+)
+
+// Map is a BPF map living in this process. Its methods mirror
+// cilium/ebpf's Map; it is safe for concurrent use, also while programs
+// run and use it.
+type Map struct {
+	name string
+	m    maps.Map
+}
+
+func newMap(name string, m maps.Map) *Map { return &Map{name: name, m: m} }
+
+func (m *Map) String() string {
+	s := m.m.Spec()
+	return fmt.Sprintf("%s(%s, key %d, value %d, max %d)", m.name, ebpf.MapType(s.Type), s.KeySize, s.ValueSize, s.MaxEntries)
+}
+
+// Type returns the map type.
+func (m *Map) Type() ebpf.MapType { return ebpf.MapType(m.m.Spec().Type) }
+
+// KeySize returns the key size in bytes.
+func (m *Map) KeySize() uint32 { return m.m.Spec().KeySize }
+
+// ValueSize returns the value size in bytes.
+func (m *Map) ValueSize() uint32 { return m.m.Spec().ValueSize }
+
+// MaxEntries returns the capacity.
+func (m *Map) MaxEntries() uint32 { return m.m.Spec().MaxEntries }
+
+// Flags returns the BPF_F_* flags the map was created with.
+func (m *Map) Flags() uint32 { return m.m.Spec().Flags }
+
+// Close releases the map's memory. Programs that use it must not run
+// afterwards.
+func (m *Map) Close() error { return m.m.Close() }
+
+func (m *Map) perCPU() bool { return m.m.Spec().Type.PerCPU() }
+
+func (m *Map) cpus() int { return m.m.Spec().NumCPU }
+
+// valueBytes is the size of a value as Go code sees it: per-CPU values are
+// one 8-byte-aligned slot per CPU.
+func (m *Map) valueBytes() int {
+	vs := int(m.ValueSize())
+	if m.perCPU() {
+		return (vs + 7) &^ 7 * m.cpus()
+	}
+	return vs
+}
+
+func mapError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		switch errno {
+		case syscall.ENOENT:
+			return fmt.Errorf("%s: %w (%w)", op, ErrKeyNotExist, err)
+		case syscall.EEXIST:
+			return fmt.Errorf("%s: %w (%w)", op, ErrKeyExist, err)
+		}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func (m *Map) key(key any) ([]byte, error) {
+	if m.KeySize() == 0 {
+		return nil, nil
+	}
+	b, err := marshal(key, int(m.KeySize()))
+	if err != nil {
+		return nil, fmt.Errorf("key: %w", err)
+	}
+	return b, nil
+}
+
+// Lookup copies the value of key into valueOut. For per-CPU maps valueOut
+// is a pointer to a slice (one element per CPU) or a []byte holding all
+// slots. For queues and stacks, key is nil and Lookup peeks.
+func (m *Map) Lookup(key, valueOut any) error {
+	buf := make([]byte, m.valueBytes())
+	if q, ok := m.m.(maps.QueueMap); ok && key == nil {
+		if err := q.Peek(buf); err != nil {
+			return mapError("peek", err)
+		}
+		return m.decodeValue(valueOut, buf)
+	}
+	k, err := m.key(key)
+	if err != nil {
+		return err
+	}
+	if err := m.m.Lookup(k, buf); err != nil {
+		return mapError("lookup", err)
+	}
+	return m.decodeValue(valueOut, buf)
+}
+
+// LookupAndDelete looks up and deletes key; for queues and stacks (key
+// nil) it pops.
+func (m *Map) LookupAndDelete(key, valueOut any) error {
+	buf := make([]byte, m.valueBytes())
+	if q, ok := m.m.(maps.QueueMap); ok && key == nil {
+		if err := q.Pop(buf); err != nil {
+			return mapError("pop", err)
+		}
+		return m.decodeValue(valueOut, buf)
+	}
+	k, err := m.key(key)
+	if err != nil {
+		return err
+	}
+	if err := m.m.LookupAndDelete(k, buf); err != nil {
+		return mapError("lookup and delete", err)
+	}
+	return m.decodeValue(valueOut, buf)
+}
+
+// Update sets the value of key. For prog arrays the value is a *Program
+// (or nil to clear the slot), for maps of maps a *Map; for queues, stacks
+// and bloom filters key is nil and Update pushes.
+func (m *Map) Update(key, value any, flags UpdateFlags) error {
+	switch v := value.(type) {
+	case *Program:
+		return m.setProgram(key, v)
+	case *Map:
+		return m.setInner(key, v)
+	}
+	val, err := m.encodeValue(value)
+	if err != nil {
+		return err
+	}
+	if q, ok := m.m.(maps.QueueMap); ok && key == nil {
+		return mapError("push", q.Push(val, uint64(flags)))
+	}
+	k, err := m.key(key)
+	if err != nil {
+		return err
+	}
+	return mapError("update", m.m.Update(k, val, uint64(flags)))
+}
+
+func (m *Map) setProgram(key any, p *Program) error {
+	pa, ok := m.m.(maps.ProgArray)
+	if !ok {
+		return fmt.Errorf("update: %s is not a prog array", m)
+	}
+	var idx uint32
+	k, err := m.key(key)
+	if err != nil {
+		return err
+	}
+	if len(k) != 4 {
+		return fmt.Errorf("update: prog array keys are 4 bytes")
+	}
+	idx = uint32(k[0]) | uint32(k[1])<<8 | uint32(k[2])<<16 | uint32(k[3])<<24
+	if p == nil {
+		return mapError("update", pa.SetProgram(idx, nil))
+	}
+	return mapError("update", pa.SetProgram(idx, p))
+}
+
+func (m *Map) setInner(key any, inner *Map) error {
+	mm, ok := m.m.(maps.MapOfMaps)
+	if !ok {
+		return fmt.Errorf("update: %s is not a map of maps", m)
+	}
+	k, err := m.key(key)
+	if err != nil {
+		return err
+	}
+	return mapError("update", mm.SetInner(k, inner.m))
+}
+
+// Delete removes key.
+func (m *Map) Delete(key any) error {
+	k, err := m.key(key)
+	if err != nil {
+		return err
+	}
+	return mapError("delete", m.m.Delete(k))
+}
+
+// NextKey writes the key after key (the first key when key is nil) into
+// nextKeyOut; it returns ErrKeyNotExist at the end.
+func (m *Map) NextKey(key, nextKeyOut any) error {
+	var k []byte
+	if key != nil {
+		var err error
+		if k, err = m.key(key); err != nil {
+			return err
+		}
+	}
+	next := make([]byte, m.KeySize())
+	if err := m.m.NextKey(k, next); err != nil {
+		return mapError("next key", err)
+	}
+	return unmarshal(nextKeyOut, next)
+}
+
+// Memory returns the live value memory of a BPF_F_MMAPABLE array: Go code
+// reads and writes it while programs run, as it would an mmap'd kernel map.
+func (m *Map) Memory() ([]byte, error) {
+	mm, ok := m.m.(interface{ Bytes() []byte })
+	if !ok || m.Flags()&uint32(maps.FlagMmapable) == 0 {
+		return nil, fmt.Errorf("%s is not a BPF_F_MMAPABLE array", m)
+	}
+	return mm.Bytes(), nil
+}
+
+func (m *Map) encodeValue(value any) ([]byte, error) {
+	if !m.perCPU() {
+		b, err := marshal(value, int(m.ValueSize()))
+		if err != nil {
+			return nil, fmt.Errorf("value: %w", err)
+		}
+		return b, nil
+	}
+	if b, ok := value.([]byte); ok && len(b) == m.valueBytes() {
+		return b, nil
+	}
+	rv := reflect.ValueOf(value)
+	if rv.Kind() != reflect.Slice || rv.Len() != m.cpus() {
+		return nil, fmt.Errorf("per-CPU value: want a slice of %d values or %d bytes, got %T", m.cpus(), m.valueBytes(), value)
+	}
+	stride := (int(m.ValueSize()) + 7) &^ 7
+	out := make([]byte, m.valueBytes())
+	for i := range m.cpus() {
+		b, err := marshal(rv.Index(i).Interface(), int(m.ValueSize()))
+		if err != nil {
+			return nil, fmt.Errorf("per-CPU value %d: %w", i, err)
+		}
+		copy(out[i*stride:], b)
+	}
+	return out, nil
+}
+
+func (m *Map) decodeValue(out any, b []byte) error {
+	if !m.perCPU() {
+		return unmarshal(out, b)
+	}
+	rv := reflect.ValueOf(out)
+	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Slice || rv.Elem().Type().Elem().Kind() == reflect.Uint8 {
+		return unmarshal(out, b)
+	}
+	stride := (int(m.ValueSize()) + 7) &^ 7
+	s := reflect.MakeSlice(rv.Elem().Type(), m.cpus(), m.cpus())
+	for i := range m.cpus() {
+		if err := unmarshal(s.Index(i).Addr().Interface(), b[i*stride:i*stride+int(m.ValueSize())]); err != nil {
+			return fmt.Errorf("per-CPU value %d: %w", i, err)
+		}
+	}
+	rv.Elem().Set(s)
+	return nil
+}
+
+// MapIterator walks a map's keys and values.
+type MapIterator struct {
+	m       *Map
+	key     []byte
+	started bool
+	err     error
+}
+
+// Iterate returns an iterator over the map.
+func (m *Map) Iterate() *MapIterator { return &MapIterator{m: m} }
+
+// Next decodes the next key and value; it returns false at the end or on an
+// error (see Err). Entries deleted or added during the iteration may or may
+// not be seen, as with the kernel.
+func (it *MapIterator) Next(keyOut, valueOut any) bool {
+	if it.err != nil {
+		return false
+	}
+	for tries := 0; tries < 16; tries++ {
+		next := make([]byte, it.m.KeySize())
+		var prev []byte
+		if it.started {
+			prev = it.key
+		}
+		if err := it.m.m.NextKey(prev, next); err != nil {
+			if !errors.Is(err, syscall.ENOENT) {
+				it.err = mapError("next key", err)
+			}
+			return false
+		}
+		it.key, it.started = next, true
+		val := make([]byte, it.m.valueBytes())
+		if err := it.m.m.Lookup(next, val); err != nil {
+			if errors.Is(err, syscall.ENOENT) {
+				continue // deleted meanwhile
+			}
+			it.err = mapError("lookup", err)
+			return false
+		}
+		if err := unmarshal(keyOut, next); err != nil {
+			it.err = err
+			return false
+		}
+		if err := it.m.decodeValue(valueOut, val); err != nil {
+			it.err = err
+			return false
+		}
+		return true
+	}
+	it.err = errors.New("iteration aborted: keys keep disappearing")
+	return false
+}
+
+// Err returns the error that stopped the iteration, if any.
+func (it *MapIterator) Err() error { return it.err }
