@@ -531,3 +531,38 @@ func (d *MapDump) Value(key []byte) []byte {
 	}
 	return nil
 }
+
+// String prints a result in full, for logs and for eyes.
+func (r *Result) String() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "scenario %s on %s\n", r.Scenario, r.Engine)
+	dumpMaps := func(indent string, maps []MapDump) {
+		for _, m := range maps {
+			fmt.Fprintf(&sb, "%smap %s (%d entries)\n", indent, m.Name, len(m.Entries))
+			for _, e := range m.Entries {
+				if m.Sequence {
+					fmt.Fprintf(&sb, "%s  %x\n", indent, e.Value)
+				} else {
+					fmt.Fprintf(&sb, "%s  %x: %x\n", indent, e.Key, e.Value)
+				}
+			}
+		}
+	}
+	for _, run := range r.Runs {
+		fmt.Fprintf(&sb, "input %s: retval %d (%#x)\n", run.Input, run.Ret, run.Ret)
+		if run.Data != nil {
+			fmt.Fprintf(&sb, "  data out %x\n", run.Data)
+		}
+		if run.Context != nil {
+			fmt.Fprintf(&sb, "  context out %x\n", run.Context)
+		}
+		for _, rr := range run.Records {
+			for _, rec := range rr.Records {
+				fmt.Fprintf(&sb, "  record %s: %x\n", rr.Name, rec)
+			}
+		}
+		dumpMaps("  ", run.Maps)
+	}
+	dumpMaps("", r.Maps)
+	return sb.String()
+}

@@ -127,6 +127,7 @@ int xdp_dispatch(struct xdp_md *ctx)
 	if (!s)
 		return XDP_ABORTED;
 	__builtin_memset(s, 0, sizeof(*s));
+	s->verdict = XDP_PASS;
 	visit(s, HOP_DISPATCH);
 	if ((void *)(eth + 1) > data_end)
 		return XDP_DROP;
