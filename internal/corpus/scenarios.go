@@ -222,9 +222,9 @@ var lbBackends = []lbBackend{
 }
 
 type lbVIP struct {
-	addr        netip.Addr
-	port        uint16
-	proto       uint8
+	addr         netip.Addr
+	port         uint16
+	proto        uint8
 	first, n, id uint32
 }
 
