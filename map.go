@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"syscall"
 
 	"github.com/cilium/ebpf"
@@ -36,6 +37,10 @@ const (
 type Map struct {
 	name string
 	m    maps.Map
+
+	mu    sync.Mutex
+	owner ebpf.ProgramType // of a prog array: the type of its programs
+	owned bool
 }
 
 func newMap(name string, m maps.Map) *Map { return &Map{name: name, m: m} }
@@ -187,7 +192,18 @@ func (m *Map) setProgram(key any, p *Program) error {
 	if p == nil {
 		return mapError("update", pa.SetProgram(idx, nil))
 	}
-	return mapError("update", pa.SetProgram(idx, p))
+	// Like the kernel (bpf_prog_map_compatible), a prog array holds
+	// programs of one type only.
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.owned && m.owner != p.typ {
+		return fmt.Errorf("update: %s holds %s programs, not %s: %w", m, m.owner, p.typ, syscall.EINVAL)
+	}
+	if err := pa.SetProgram(idx, p); err != nil {
+		return mapError("update", err)
+	}
+	m.owner, m.owned = p.typ, true
+	return nil
 }
 
 func (m *Map) setInner(key any, inner *Map) error {
