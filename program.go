@@ -9,6 +9,7 @@ import (
 
 	"github.com/cilium/ebpf"
 
+	"github.com/ebpfvm/ebpfvm/internal/helpers"
 	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/maps"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
@@ -224,6 +225,14 @@ func (p *Program) repeat(r *runner, opts *RunOptions, setup func(*interp.Machine
 			}
 		}
 		res, err = m.Run(p.code, args, interp.RunOptions{Budget: opts.MaxInstructions, Checked: true})
+		if p.typ != ebpf.UnspecifiedProgram {
+			// Release what the program left behind (a held spin lock, an
+			// unsubmitted ring buffer record): the kernel's verifier
+			// would have refused such a program.
+			if endErr := helpers.EndRun(&m.Env); endErr != nil && err == nil {
+				err = fmt.Errorf("program %s: %w", p.name, endErr)
+			}
+		}
 		if err != nil {
 			return RunResult{}, err
 		}
