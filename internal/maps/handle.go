@@ -222,8 +222,8 @@ func (c *common) Freeze() error {
 	if c.spec.HasLock {
 		return ENOTSUPP
 	}
-	if c.spec.Flags&FlagRdonly != 0 {
-		return syscall.EPERM
+	if err := c.canWrite(); err != nil {
+		return err // frozen already: not writable (EPERM)
 	}
 	if !c.frozen.CompareAndSwap(false, true) {
 		return syscall.EBUSY
