@@ -498,7 +498,6 @@ func tcScenarios() []*Scenario {
 			in("telnet-shot", TCActShot, pkt4(0, &TCP{SrcPort: 999, DstPort: 23}), pkt4(ef, &TCP{SrcPort: 999, DstPort: 23})),
 			in("icmp", TCActOK, icmp4(), nil),
 			in("ipv6-untouched", TCActOK, tcp6(1, 8080, "v6"), tcp6(1, 8080, "v6")),
-			in("arp", TCActOK, arp(), arp()),
 			// Repeats see their own rewrites: the port is 80 after the first.
 			{Name: "tcp-8080-x3", Data: pkt4(0, &TCP{SrcPort: 999, DstPort: 8080}), Context: skbCtx(0, 0, 0), Repeat: 3,
 				WantRet: Ret(TCActOK), WantData: pkt4(ef, &TCP{SrcPort: 999, DstPort: 80}), Dump: []string{"tc_seen"}},
@@ -515,7 +514,40 @@ func tcScenarios() []*Scenario {
 		}
 		return nil
 	}
-	return []*Scenario{s}
+	// skb->pkt_type comes from eth_type_trans on the device the test run
+	// uses, the loopback device: its address and its broadcast address are
+	// both 00:00:00:00:00:00.
+	dst := func(d MAC) []byte {
+		return Build(&Ethernet{Src: macClient, Dst: d}, &IPv6{Src: ip6Client, Dst: ip6Server}, &UDP{SrcPort: 1, DstPort: 2})
+	}
+	pt := func(name string, data []byte) Input {
+		return Input{Name: name, Data: data, Context: skbCtx(0, 0, 0), WantRet: Ret(TCActOK), Dump: []string{"tc_seen"}}
+	}
+	pktType := &Scenario{
+		Name:    "tc-pkt-type",
+		Object:  "tc.o",
+		Program: "tc_rewrite",
+		Setup:   []Op{MapUpdate{"tc_cfg", u32(0), cfg}},
+		Inputs: []Input{
+			pt("to-the-device", dst(MAC{})),
+			pt("other-host", dst(macRouter)),
+			pt("multicast", dst(MAC{0x33, 0x33, 0, 0, 0, 1})),
+			pt("broadcast-arp", arp()),
+		},
+		Check: func(r *Result) error {
+			// PACKET_HOST, PACKET_OTHERHOST, PACKET_MULTICAST, and
+			// PACKET_MULTICAST again: ff:ff:ff:ff:ff:ff is not the loopback
+			// device's broadcast address.
+			for i, want := range []uint32{0, 3, 2, 2} {
+				v := Find(r.Runs[i].Maps, "tc_seen").Value(u32(0))
+				if got := le32(v, 4); got != want {
+					return fmt.Errorf("input %s: pkt_type %d, want %d", r.Runs[i].Input, got, want)
+				}
+			}
+			return nil
+		},
+	}
+	return []*Scenario{s, pktType}
 }
 
 // ---- maps_misc.o -------------------------------------------------------
