@@ -114,7 +114,10 @@ func (m *Map) key(key any) ([]byte, error) {
 // is a pointer to a slice (one element per CPU) or a []byte holding all
 // slots. For queues and stacks, key is nil and Lookup peeks.
 func (m *Map) Lookup(key, valueOut any) error {
-	buf := make([]byte, m.valueBytes())
+	buf, direct := valueOut.([]byte)
+	if !direct || len(buf) != m.valueBytes() {
+		buf, direct = make([]byte, m.valueBytes()), false
+	}
 	if q, ok := m.m.(maps.QueueMap); ok && key == nil {
 		if err := q.Peek(buf); err != nil {
 			return mapError("peek", err)
@@ -127,6 +130,9 @@ func (m *Map) Lookup(key, valueOut any) error {
 	}
 	if err := m.m.Lookup(k, buf); err != nil {
 		return mapError("lookup", err)
+	}
+	if direct {
+		return nil
 	}
 	return m.decodeValue(valueOut, buf)
 }
