@@ -24,13 +24,16 @@ var (
 // filtered, program types or ring buffers not supported).
 func KernelAvailable() error {
 	kernelOnce.Do(func() {
-		if err := rlimit.RemoveMemlock(); err != nil {
-			kernelErr = fmt.Errorf("bpf() unavailable: raising RLIMIT_MEMLOCK: %w", err)
-			return
-		}
+		// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; newer
+		// ones do not need this, so its failure only matters if the probes
+		// below fail too.
+		memlockErr := rlimit.RemoveMemlock()
 		for _, t := range []ebpf.ProgramType{ebpf.XDP, ebpf.SchedCLS, ebpf.Syscall} {
 			if err := features.HaveProgramType(t); err != nil {
-				kernelErr = fmt.Errorf("bpf() unavailable: program type %s: %w", t, err)
+				kernelErr = fmt.Errorf("bpf() unavailable: loading a %s program: %w", t, err)
+				if memlockErr != nil {
+					kernelErr = fmt.Errorf("%w (and raising RLIMIT_MEMLOCK: %v)", kernelErr, memlockErr)
+				}
 				return
 			}
 		}

@@ -44,6 +44,7 @@ func Scenarios() []*Scenario {
 	all = append(all, tailcallScenarios()...)
 	all = append(all, tcScenarios()...)
 	all = append(all, mapScenarios()...)
+	all = append(all, adjustScenarios()...)
 	return all
 }
 
@@ -106,6 +107,37 @@ func expectU64(r *Result, m string, key []byte, off int, want uint64) error {
 	}
 	if got := le64(v, off); got != want {
 		return fmt.Errorf("map %s[%x] at +%d: %d, want %d", m, key, off, got, want)
+	}
+	return nil
+}
+
+// expectVar checks a global variable of object in the dumps of its
+// section map; the variable's offset and size come from the object's BTF.
+func expectVar(dumps []MapDump, object, name string, want uint64) error {
+	spec, err := LoadSpec(object)
+	if err != nil {
+		return err
+	}
+	vs := spec.Variables[name]
+	if vs == nil {
+		return fmt.Errorf("%s has no variable %s", object, name)
+	}
+	v := Find(dumps, vs.SectionName).Value(u32(0))
+	if v == nil {
+		return fmt.Errorf("section %s not dumped", vs.SectionName)
+	}
+	off, size := int(vs.Offset), int(vs.Size())
+	var got uint64
+	switch size {
+	case 4:
+		got = uint64(le32(v, off))
+	case 8:
+		got = le64(v, off)
+	default:
+		return fmt.Errorf("variable %s has %d bytes", name, size)
+	}
+	if got != want {
+		return fmt.Errorf("%s = %d, want %d", name, got, want)
 	}
 	return nil
 }

@@ -447,8 +447,10 @@ func tailcallScenarios() []*Scenario {
 		},
 		Dump: []string{".bss"},
 		Check: func(r *Result) error {
-			// .bss: self_depth (reset to 0), pad, self_total.
-			return expectU64(r, ".bss", u32(0), 8, 3*34)
+			if err := expectVar(r.Maps, "tailcall.o", "self_depth", 0); err != nil {
+				return err
+			}
+			return expectVar(r.Maps, "tailcall.o", "self_total", 3*34)
 		},
 	}
 	selfEmpty := &Scenario{
@@ -670,4 +672,82 @@ func mapScenarios() []*Scenario {
 		},
 	}
 	return []*Scenario{lru, qs, bloom, mim}
+}
+
+// ---- xdp_adjust.o ------------------------------------------------------
+
+func adjustScenarios() []*Scenario {
+	ip := func() *IPv4 { return &IPv4{Src: ip4Client, Dst: ip4Server, ID: 2} }
+	udp := func() Layer { return &UDP{SrcPort: 1, DstPort: 2} }
+	plain := Build(eth(), ip(), udp(), Payload("payload"))
+	tagged := Build(eth(), &VLAN{ID: 7, Priority: 5}, ip(), udp(), Payload("payload"))
+	pushed := Build(eth(), &VLAN{ID: 42}, ip(), udp(), Payload("payload"))
+	pushedTwice := Build(eth(), &VLAN{ID: 42}, &VLAN{ID: 42}, ip(), udp(), Payload("payload"))
+	pushed1000 := Build(eth(), &VLAN{ID: 1000}, ip(), udp(), Payload("payload"))
+	padded := append(append([]byte(nil), plain...), make([]byte, 10)...)
+	trailer := append(append([]byte(nil), plain...), 0xde, 0xad, 0xbe, 0xef)
+	truncated := plain[:len(plain)-3]
+	meta := append(Pack(uint32(0x4d455441), uint32(len(plain))), plain...)
+	meta2 := append(Pack(uint32(0x4d455441), uint32(len(plain))), meta...)
+
+	vlan := &Scenario{
+		Name:   "adjust-vlan",
+		Object: "xdp_adjust.o",
+		Inputs: []Input{
+			{Name: "pop-tagged", Program: "xdp_vlan_pop", Data: tagged, WantRet: Ret(XDPPass), WantData: plain},
+			{Name: "pop-untagged", Program: "xdp_vlan_pop", Data: plain, WantRet: Ret(XDPPass), WantData: plain},
+			{Name: "pop-double-tagged", Program: "xdp_vlan_pop", Data: pushedTwice, WantRet: Ret(XDPPass), WantData: pushed},
+			{Name: "push", Program: "xdp_vlan_push", Data: plain, WantRet: Ret(XDPPass), WantData: pushed},
+			{Name: "push-x2", Program: "xdp_vlan_push", Data: plain, Repeat: 2, WantRet: Ret(XDPPass), WantData: pushedTwice},
+			{Name: "pop-x2", Program: "xdp_vlan_pop", Data: pushedTwice, Repeat: 2, WantRet: Ret(XDPPass), WantData: plain},
+		},
+		Dump: []string{".bss"},
+	}
+	vlanCfg := &Scenario{
+		Name:      "adjust-vlan-configured",
+		Object:    "xdp_adjust.o",
+		Program:   "xdp_vlan_push",
+		Variables: map[string]any{"cfg_push_vlan": uint16(1000)},
+		Inputs:    []Input{{Name: "push-1000", Data: plain, WantRet: Ret(XDPPass), WantData: pushed1000}},
+	}
+	tail := &Scenario{
+		Name:    "adjust-tail",
+		Object:  "xdp_tail.o",
+		Program: "xdp_tail",
+		Inputs: []Input{
+			{Name: "cut-padding", Data: padded, WantRet: Ret(XDPPass), WantData: plain, Dump: []string{".bss"}},
+			{Name: "append-trailer", Data: plain, WantRet: Ret(XDPPass), WantData: trailer, Dump: []string{".bss"}},
+			{Name: "truncated", Data: truncated, WantRet: Ret(XDPDrop), WantData: truncated},
+			// Append, cut, append.
+			{Name: "alternate-x3", Data: plain, Repeat: 3, WantRet: Ret(XDPPass), WantData: trailer, Dump: []string{".bss"}},
+			{Name: "ipv6-untouched", Data: tcp6(1, 2, ""), WantRet: Ret(XDPPass)},
+		},
+		Check: func(r *Result) error {
+			runs := []struct {
+				run           int
+				before, after uint64
+			}{{0, uint64(len(padded)), uint64(len(plain))}, {1, uint64(len(plain)), uint64(len(trailer))}}
+			for _, c := range runs {
+				for _, v := range []struct {
+					name string
+					want uint64
+				}{{"len_before", c.before}, {"len_after", c.after}} {
+					if err := expectVar(r.Runs[c.run].Maps, "xdp_tail.o", v.name, v.want); err != nil {
+						return fmt.Errorf("input %s: %w", r.Runs[c.run].Input, err)
+					}
+				}
+			}
+			return nil
+		},
+	}
+	metaS := &Scenario{
+		Name:    "adjust-meta",
+		Object:  "xdp_adjust.o",
+		Program: "xdp_meta",
+		Inputs: []Input{
+			{Name: "meta", Data: plain, WantRet: Ret(XDPPass), WantData: meta},
+			{Name: "meta-x2", Data: plain, Repeat: 2, WantRet: Ret(XDPPass), WantData: meta2},
+		},
+	}
+	return []*Scenario{vlan, vlanCfg, tail, metaS}
 }

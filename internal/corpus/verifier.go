@@ -26,8 +26,9 @@ type VerifierStat struct {
 	Processed   int `json:"processed_insns"`
 	TotalStates int `json:"total_states"`
 	PeakStates  int `json:"peak_states"`
-	// From "verification time N usec".
+	// From "verification time N usec": the median of Loads loads.
 	TimeUsec int `json:"verification_time_usec"`
+	Loads    int `json:"loads"`
 	// From "stack depth A+B+...": one figure per (sub)program.
 	StackDepth string `json:"stack_depth"`
 	Error      string `json:"error,omitempty"`
@@ -56,9 +57,10 @@ func ParseVerifierStats(log string, st *VerifierStat) {
 }
 
 // KernelVerifierStats loads each program of a corpus object on its own
-// (with all of the object's maps) at log level BPF_LOG_STATS and returns
-// the kernel verifier's verdicts and statistics, sorted by program name.
-func KernelVerifierStats(object string) ([]VerifierStat, error) {
+// (with all of the object's maps) at log level BPF_LOG_STATS, loads times
+// (at least once), and returns the kernel verifier's verdicts and
+// statistics, with the median verification time, sorted by program name.
+func KernelVerifierStats(object string, loads int) ([]VerifierStat, error) {
 	if err := KernelAvailable(); err != nil {
 		return nil, err
 	}
@@ -84,21 +86,28 @@ func KernelVerifierStats(object string) ([]VerifierStat, error) {
 		}
 		ps := one.Programs[name]
 		st := VerifierStat{Object: object, Program: name, Type: ps.Type.String(), Insns: insnSlots(ps)}
-		coll, err := ebpf.NewCollectionWithOptions(one, ebpf.CollectionOptions{
-			Programs: ebpf.ProgramOptions{LogLevel: ebpf.LogLevelStats},
-		})
-		if err != nil {
-			var ve *ebpf.VerifierError
-			if !errors.As(err, &ve) {
-				return nil, fmt.Errorf("%s/%s: %w", object, name, err)
+		var times []int
+		for range max(loads, 1) {
+			st.Accepted, st.Error = false, ""
+			coll, err := ebpf.NewCollectionWithOptions(one.Copy(), ebpf.CollectionOptions{
+				Programs: ebpf.ProgramOptions{LogLevel: ebpf.LogLevelStats},
+			})
+			if err != nil {
+				var ve *ebpf.VerifierError
+				if !errors.As(err, &ve) {
+					return nil, fmt.Errorf("%s/%s: %w", object, name, err)
+				}
+				st.Error = ve.Error()
+				ParseVerifierStats(strings.Join(ve.Log, "\n"), &st)
+			} else {
+				st.Accepted = true
+				ParseVerifierStats(coll.Programs[name].VerifierLog, &st)
+				coll.Close()
 			}
-			st.Error = ve.Error()
-			ParseVerifierStats(strings.Join(ve.Log, "\n"), &st)
-		} else {
-			st.Accepted = true
-			ParseVerifierStats(coll.Programs[name].VerifierLog, &st)
-			coll.Close()
+			times = append(times, st.TimeUsec)
 		}
+		sort.Ints(times)
+		st.TimeUsec, st.Loads = times[len(times)/2], len(times)
 		stats = append(stats, st)
 	}
 	return stats, nil

@@ -5,10 +5,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
-var record = flag.Bool("corpus.record", false, "write the kernel verifier's verdicts and times to testdata/corpus/kernel-verifier.json")
+var record = flag.Bool("corpus.record", false, "write the kernel verifier's verdicts and times (median of 5 loads) to testdata/corpus/kernel-verifier.json")
 
 // TestKernelVerifierStats loads every corpus program into the kernel on
 // its own, requires the verifier to accept it, and logs the verifier's
@@ -25,7 +26,11 @@ func TestKernelVerifierStats(t *testing.T) {
 	}
 	var all []VerifierStat
 	for _, obj := range objs {
-		stats, err := KernelVerifierStats(obj)
+		loads := 1
+		if *record {
+			loads = 5
+		}
+		stats, err := KernelVerifierStats(obj, loads)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +45,11 @@ func TestKernelVerifierStats(t *testing.T) {
 		all = append(all, stats...)
 	}
 	if *record {
-		b, err := json.MarshalIndent(all, "", "  ")
+		release, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+		b, err := json.MarshalIndent(struct {
+			Kernel   string         `json:"kernel"`
+			Programs []VerifierStat `json:"programs"`
+		}{strings.TrimSpace(string(release)), all}, "", "  ")
 		if err != nil {
 			t.Fatal(err)
 		}
