@@ -56,21 +56,22 @@ func csumFrom32To16(x uint32) uint16 {
 
 // CsumDiff computes bpf_csum_diff as Linux 6.13 and later do (commit
 // "bpf: bpf_csum_diff: optimize and homogenize for all archs"): the
-// 32-bit sum of to minus the sum of from plus the seed, folded to 16 bits;
-// the seed itself when both are empty. The sizes need not be multiples of
-// 4 any more and nothing is -EINVAL. Kernels before 6.13 returned the
-// unfolded 32-bit sum and rejected sizes that were not multiples of 4 or
-// added up to more than 512 bytes.
+// 32-bit ones' complement sum of to, minus that of from, plus the seed,
+// folded to 16 bits (not complemented). The sizes need not be multiples
+// of 4 any more and nothing is -EINVAL. Kernels before 6.13 returned the
+// unfolded 32-bit sum (architecture-dependent) and rejected sizes that
+// were not multiples of 4 or added up to more than 512 bytes.
 func CsumDiff(from, to []byte, seed uint32) uint64 {
+	sum := seed
 	switch {
 	case len(from) > 0 && len(to) > 0:
-		return uint64(csumFrom32To16(csumAdd(csumPartial(to, seed), ^csumPartial(from, 0))))
+		sum = csumAdd(csumPartial(to, seed), ^csumPartial(from, 0))
 	case len(to) > 0:
-		return uint64(csumFrom32To16(csumPartial(to, seed)))
+		sum = csumPartial(to, seed)
 	case len(from) > 0:
-		return uint64(csumFrom32To16(^csumPartial(from, ^seed)))
+		sum = ^csumPartial(from, ^seed)
 	}
-	return uint64(seed)
+	return uint64(csumFrom32To16(sum))
 }
 
 // bpf_csum_diff(from, from_size, to, to_size, seed).

@@ -11,6 +11,7 @@ import (
 	"weak"
 
 	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/internal/maps"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
 )
 
@@ -36,7 +37,7 @@ type runState struct {
 
 type reservation struct {
 	addr uint64
-	ring RingBuf
+	ring maps.RingBufMap
 }
 
 // scratchSlot is the room for one key in the scratch memory: the largest
