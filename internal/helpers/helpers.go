@@ -21,7 +21,8 @@
 // (wrapping interp.ErrAccess), a map handle that names no map, a callback
 // that is not one, a second bpf_spin_lock. The probe_read helpers are the
 // exception the kernel makes too: their source may be any address, and a
-// bad one yields -EFAULT and a zeroed destination.
+// bad one yields a zeroed destination and -EFAULT (or -ERANGE, for the
+// kernel variants on an address x86-64 refuses to read kernel memory at).
 //
 // # Memory
 //
@@ -190,8 +191,8 @@ func newSet(cfg *Config) *set {
 		{"get_current_pid_tgid", s.getCurrentPIDTGID},
 		{"get_current_uid_gid", s.getCurrentUIDGID},
 		{"get_current_comm", s.getCurrentComm},
-		{"probe_read_user", probeRead},
-		{"probe_read_kernel", probeRead},
+		{"probe_read_user", probeRead(false)},
+		{"probe_read_kernel", probeRead(true)},
 		{"probe_read_user_str", probeReadUserStr},
 		{"probe_read_kernel_str", probeReadKernelStr},
 		{"loop", loop},

@@ -222,11 +222,16 @@ func TestProbeRead(t *testing.T) {
 		if r, err := v.call(fn, dst, 5, src); r != 0 || err != nil || string(v.mem()[:6]) != "hello\xee" {
 			t.Errorf("%s = %d, %v: %q", name, r, err, v.mem()[:6])
 		}
-		// A bad source: zeroed destination, -EFAULT, no fault.
-		for _, bad := range []uint64{0, 8, v.addr(vmBufSize - 2), ^uint64(0) - 2} {
+		// A bad source: zeroed destination, -EFAULT (-ERANGE for kernel
+		// reads at a user or non-canonical address), no fault.
+		for _, bad := range []uint64{0, 8, v.addr(vmBufSize - 2), 1 << 63, ^uint64(0) - 2} {
+			want := errno(efault)
+			if name == "probe_read_kernel" && (bad < 1<<63 && bad != v.addr(vmBufSize-2) || bad == 1<<63) {
+				want = errno(erange)
+			}
 			copy(v.mem(), bytes.Repeat([]byte{0xee}, 32))
-			if r, err := v.call(fn, dst, 4, bad); r != errno(efault) || err != nil || !bytes.Equal(v.mem()[:5], []byte{0, 0, 0, 0, 0xee}) {
-				t.Errorf("%s from %#x = %d, %v: %x", name, bad, int64(r), err, v.mem()[:5])
+			if r, err := v.call(fn, dst, 4, bad); r != want || err != nil || !bytes.Equal(v.mem()[:5], []byte{0, 0, 0, 0, 0xee}) {
+				t.Errorf("%s from %#x = %d, %v: %x; want %d", name, bad, int64(r), err, v.mem()[:5], int64(want))
 			}
 		}
 		if r, err := v.call(fn, dst, 0, 0); r != 0 || err != nil {
@@ -252,7 +257,10 @@ func TestProbeRead(t *testing.T) {
 		{"user_str", 5, src, 5, "hell\x00\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee", false},
 		{"kernel_str", 16, src + 12, 1, "\x00\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee\xee", false},
 		{"user_str", 16, src + 12, 1, "\x00\x00\x00\x00\x00\x00\x00\x00\xee\xee\xee\xee\xee\xee\xee\xee", false},
-		{"kernel_str", 16, 0, -int64(efault), strings.Repeat("\x00", 16), false},
+		{"kernel_str", 16, 0, -int64(erange), strings.Repeat("\x00", 16), false},
+		{"kernel_str", 16, 0xffff800000000000, -int64(efault), strings.Repeat("\x00", 16), false},
+		{"user_str", 16, 0, -int64(efault), strings.Repeat("\x00", 16), false},
+		{"kernel_str", 16, v.addr(vmBufSize - 3), -int64(efault), strings.Repeat("\x00", 16), false},
 		{"user_str", 16, v.addr(vmBufSize - 3), -int64(efault), strings.Repeat("\x00", 16), false},
 		{"kernel_str", 0, 0, 0, strings.Repeat("\xee", 16), false},
 	} {

@@ -83,28 +83,50 @@ func cString(env *interp.Env, addr uint64) ([]byte, bool) {
 	return nil, false
 }
 
-// bpf_probe_read_user and bpf_probe_read_kernel (dst, size, src): copy
-// size bytes; when src is not readable, zero dst and return -EFAULT.
-func probeRead(env *interp.Env, dst, size, src, _, _ uint64) (uint64, error) {
-	size = uint64(uint32(size))
-	d, err := env.Bytes(dst, size, true)
-	if err != nil {
-		return 0, err
+// badSource is the error of a probe read from src that is not readable.
+// User memory reads fail with -EFAULT. Kernel memory reads refuse, as
+// x86-64's copy_from_kernel_nofault_allowed does, an address that cannot
+// be the kernel's (the user half, a non-canonical address, the vsyscall
+// page) with -ERANGE before trying, and fail with -EFAULT on a kernel
+// address that is not mapped. Here every region lies in the user half, so
+// a region is "kernel memory" as much as "user memory": the address class
+// only decides the errno when the read fails at its first byte.
+func badSource(kernelMem bool, src uint64) syscall.Errno {
+	const vsyscall = 0xffffffffff600000
+	if kernelMem && (src < 0xffff800000000000 || src&^0xfff == vsyscall) { // user half or not canonical
+		return erange
 	}
-	if size == 0 {
+	return efault
+}
+
+// probeRead is bpf_probe_read_user and bpf_probe_read_kernel (dst, size,
+// src): copy size bytes; when src is not readable, zero dst and return
+// the error (badSource).
+func probeRead(kernelMem bool) interp.HelperFunc {
+	return func(env *interp.Env, dst, size, src, _, _ uint64) (uint64, error) {
+		size = uint64(uint32(size))
+		d, err := env.Bytes(dst, size, true)
+		if err != nil {
+			return 0, err
+		}
+		if size == 0 {
+			return 0, nil
+		}
+		if !allReadable(env, src, size) {
+			clear(d)
+			if readable(env, src) > 0 {
+				return errno(efault), nil
+			}
+			return errno(badSource(kernelMem, src)), nil
+		}
+		copy(d, mem.Slice(src, int(size)))
 		return 0, nil
 	}
-	if !allReadable(env, src, size) {
-		clear(d)
-		return errno(efault), nil
-	}
-	copy(d, mem.Slice(src, int(size)))
-	return 0, nil
 }
 
 // bpf_probe_read_kernel_str (dst, size, src): strncpy_from_kernel_nofault.
 // It returns the length copied, NUL included; on a fault dst is zeroed
-// and the result is -EFAULT.
+// and the result is the error (badSource).
 func probeReadKernelStr(env *interp.Env, dst, size, src, _, _ uint64) (uint64, error) {
 	size = uint64(uint32(size))
 	d, err := env.Bytes(dst, size, true)
@@ -117,7 +139,10 @@ func probeReadKernelStr(env *interp.Env, dst, size, src, _, _ uint64) (uint64, e
 	n, ok := copyString(env, d, src)
 	if !ok {
 		clear(d)
-		return errno(efault), nil
+		if n > 0 {
+			return errno(efault), nil
+		}
+		return errno(badSource(true, src)), nil
 	}
 	return uint64(n), nil
 }

@@ -327,6 +327,36 @@ func TestProbeReadStrKernel(t *testing.T) {
 	}
 }
 
+// TestProbeReadErrorsKernel compares the errors of probe reads from
+// addresses that are no memory in either world.
+func TestProbeReadErrorsKernel(t *testing.T) {
+	requireKernel(t)
+	v := newVM(t)
+	for _, name := range []string{"probe_read_kernel", "probe_read_kernel_str", "probe_read_user", "probe_read_user_str"} {
+		p := loadKernel(t, kernel.Syscall, `
+			r6 = r1
+			r1 = r10
+			r1 += -8
+			r2 = 8
+			r3 = *(u64 *)(r6 +0)
+			call bpf_`+name+`
+			*(u64 *)(r6 +8) = r0
+			r0 = 0
+			exit`)
+		fn := helper(t, Standard(nil), name)
+		for _, a := range []uint64{0, 8, 4095, 0x7ffffffff000, 1 << 47, 1 << 63, 0xffff7fffffffffff,
+			0xffff800000000000, 0xffffffffff600000, 0xffffffffff600ff8, ^uint64(7)} {
+			ctx := make([]byte, 16)
+			binary.LittleEndian.PutUint64(ctx, a)
+			want := binary.LittleEndian.Uint64(runSyscall(t, p, ctx)[8:])
+			got, err := v.call(fn, v.addr(0), 8, a)
+			if err != nil || got != want {
+				t.Errorf("%s(%#x): kernel %d, ours %d (%v)", name, a, int64(want), int64(got), err)
+			}
+		}
+	}
+}
+
 func TestTaskAndClockKernel(t *testing.T) {
 	requireKernel(t)
 	p := loadKernel(t, kernel.Syscall, `
@@ -381,3 +411,66 @@ func TestTaskAndClockKernel(t *testing.T) {
 	hz := float64(int64(u(40)-1<<32)) / (secs - 300)
 	t.Logf("host HZ is about %.1f (uptime %.0fs)", hz, secs)
 }
+
+func TestTracePrintkKernel(t *testing.T) {
+	requireKernel(t)
+	// ctx: [0] fmt_size, [8:24] three arguments, [24] result, [32:96] fmt
+	// (copied to the stack: the kernel checks it at run time). String
+	// arguments point into the vm's buffer, user memory for the kernel.
+	p := loadKernel(t, kernel.Syscall, `
+		r6 = r1
+		`+copyToStack(32, 64, 64)+`
+		r2 = *(u64 *)(r6 +0)
+		if r2 < 1 goto out
+		if r2 > 64 goto out
+		r1 = r10
+		r1 += -64
+		r3 = *(u64 *)(r6 +8)
+		r4 = *(u64 *)(r6 +16)
+		r5 = *(u64 *)(r6 +24)
+		call bpf_trace_printk
+		*(u64 *)(r6 +24) = r0
+	out:
+		r0 = 0
+		exit`)
+	v := newVM(t)
+	fn := helper(t, Standard(nil), "trace_printk")
+	ustr := v.put(16<<10, []byte("user string\x00"))
+	for _, tc := range []struct {
+		fmt  string
+		args [3]uint64
+	}{
+		{"hello\n\x00", [3]uint64{}},
+		{"%d %u %x\n\x00", [3]uint64{^uint64(0), ^uint64(0), 255}},
+		{"%lld %llx %c\x00", [3]uint64{1 << 63, 1 << 63, 'q'}},
+		{"%pus|%s|\x00", [3]uint64{ustr, ustr}},
+		{"%d %d %d %d\x00", [3]uint64{1, 2, 3}},
+		{"%q\x00", [3]uint64{1}},
+		{"no nul here", [3]uint64{}},
+		{"%5d|%-5d|%05d\x00", [3]uint64{1, 2, 3}},
+		{"\x01\x00", [3]uint64{}},
+		{"\xff\x00", [3]uint64{}},
+		{"%", [3]uint64{}},
+		{"%%%d\x00", [3]uint64{9}},
+		{"%s\x00", [3]uint64{0}},
+		{"%600d\x00", [3]uint64{1}},
+		{"%2000d%d\x00", [3]uint64{1, 2}},
+	} {
+		ctx := make([]byte, 96)
+		binary.LittleEndian.PutUint64(ctx, uint64(len(tc.fmt)))
+		for k, a := range tc.args {
+			binary.LittleEndian.PutUint64(ctx[8+8*k:], a)
+		}
+		copy(ctx[32:], tc.fmt)
+		want := binary.LittleEndian.Uint64(runSyscall(t, p, ctx)[24:])
+		f := v.put(0, []byte(tc.fmt))
+		got, err := v.call(fn, f, uint64(len(tc.fmt)), tc.args[0], tc.args[1], tc.args[2])
+		if err != nil || got != want {
+			t.Errorf("trace_printk(%q): kernel %d, ours %d (%v)", tc.fmt, int64(want), int64(got), err)
+		}
+	}
+}
+
+// bpf_loop and bpf_for_each_map_elem are not compared with the kernel: it
+// demands BTF func_info for programs with callbacks, which internal/kernel
+// does not build.
