@@ -1,0 +1,104 @@
+package verifier
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// Mode chooses between the kernel's verdicts for root and the stricter
+// rules for untrusted programs.
+type Mode uint8
+
+const (
+	// Privileged gives the kernel's verdicts for a loader with CAP_BPF and
+	// CAP_PERFMON: bounded loops, bpf-to-bpf calls, pointer comparisons,
+	// pointers in maps and r0, uninitialized stack reads.
+	Privileged Mode = iota
+	// Untrusted is for plugin hosts: the kernel's rules for unprivileged
+	// programs: no pointer leaks (into maps, r0, helpers, comparisons),
+	// no uninitialized stack reads, no pointer arithmetic that could
+	// reveal addresses.
+	Untrusted
+)
+
+// Options configure Verify.
+type Options struct {
+	// Type is the program type; nil means Generic(0).
+	Type *ProgramType
+	Mode Mode
+	// LogLevel: 0 none, 1 the failing path and the error, 2 every
+	// instruction with the register state (the kernel's BPF_LOG_LEVEL1/2).
+	LogLevel int
+	// Loads says what each ld_imm64 that references a map loads, by the
+	// slot index of the ld_imm64.
+	Loads map[int]MapLoad
+	// Maps resolves map ld_imm64s that Loads does not name: map[fd:N] and
+	// map[idx:N] refer to Maps[N].
+	Maps []*Map
+	// GPL: the program's license is GPL-compatible (GPL-only helpers).
+	GPL bool
+	// MaxInstructions is the processed-instruction budget (default
+	// 1,000,000, the kernel's BPF_COMPLEXITY_LIMIT_INSNS).
+	MaxInstructions int
+}
+
+// Error is a program the verifier rejected: the instruction and the
+// kernel's message.
+type Error struct {
+	Insn int    // slot index, -1 for errors about the whole program
+	Msg  string // the kernel's text, e.g. "R0 !read_ok"
+	Log  string // the verifier log, when a level was set
+}
+
+func (e *Error) Error() string {
+	if e.Insn < 0 {
+		return "verifier: " + e.Msg
+	}
+	return fmt.Sprintf("verifier: instruction %d: %s", e.Insn, e.Msg)
+}
+
+// Result describes an accepted program.
+type Result struct {
+	Log string
+	// InsnsProcessed counts the instructions the abstract interpretation
+	// went through (the kernel's "processed N insns").
+	InsnsProcessed int
+	// States is the number of states stored for pruning.
+	States, PeakStates int
+	// StackDepth is the stack size of each subprogram.
+	StackDepth []int
+	// Subprograms are the start instructions of the subprograms.
+	Subprograms []int
+	Duration    time.Duration
+}
+
+// Verify checks that the program is safe to run. It returns a *Error when
+// it is not.
+func Verify(insns []isa.Instruction, opts *Options) (*Result, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	start := time.Now()
+	v := newVerifier(insns, opts)
+	err := v.run()
+	res := &Result{
+		Log:            v.log.String(),
+		InsnsProcessed: v.processed,
+		States:         v.totalStates,
+		PeakStates:     v.peakStates,
+		Duration:       time.Since(start),
+	}
+	for _, sp := range v.subprogs {
+		res.Subprograms = append(res.Subprograms, sp.start)
+		res.StackDepth = append(res.StackDepth, sp.stackDepth)
+	}
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			e.Log = res.Log
+		}
+		return res, err
+	}
+	return res, nil
+}

@@ -1,0 +1,347 @@
+package verifier
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// The structural pass: what the kernel checks before the data-flow pass
+// (resolve_pseudo_ldimm64, check_subprogs, check_cfg).
+
+type subprog struct {
+	start, end int // [start, end)
+	stackDepth int
+	calls      []int // subprograms it calls (directly)
+	tailCall   bool
+}
+
+func (v *verifier) errf(insn int, format string, args ...any) *Error {
+	return &Error{Insn: insn, Msg: fmt.Sprintf(format, args...)}
+}
+
+// checkStructure finds subprograms, checks jumps, and marks pruning points.
+func (v *verifier) checkStructure() error {
+	insns := v.insns
+	n := len(insns)
+	if n == 0 {
+		return v.errf(-1, "empty program")
+	}
+	if n > maxInsnsLimit {
+		return v.errf(-1, "program too large (%d insns)", n)
+	}
+	v.second = make([]bool, n)
+	starts := map[int]bool{0: true}
+	for i := 0; i < n; i++ {
+		in := insns[i]
+		switch in.Opcode.Class() {
+		case isa.ClassLDX:
+			m := in.Opcode.Mode()
+			if (m != isa.ModeMEM && m != isa.ModeMEMSX) || in.Imm != 0 {
+				return v.errf(i, "BPF_LDX uses reserved fields")
+			}
+		case isa.ClassLD:
+			if in.Opcode != isa.OpLdImm64 {
+				continue
+			}
+			if i == n-1 || insns[i+1].Opcode != 0 || insns[i+1].Dst != 0 || insns[i+1].Src != 0 || insns[i+1].Offset != 0 {
+				return v.errf(i, "invalid bpf_ld_imm64 insn")
+			}
+			if in.Dst > isa.R10 || in.Offset != 0 {
+				return v.errf(i, "invalid bpf_ld_imm64 insn")
+			}
+			switch uint8(in.Src) {
+			case isa.PseudoNone:
+			case isa.PseudoFunc:
+				if insns[i+1].Imm != 0 {
+					return v.errf(i, "invalid bpf_ld_imm64 insn")
+				}
+				t := i + 1 + int(in.Imm)
+				if t < 0 || t >= n {
+					return v.errf(i, "jump out of range from insn %d to %d", i, t)
+				}
+				if !v.priv {
+					return v.errf(i, "loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN")
+				}
+				starts[t] = true
+			case isa.PseudoMapFD, isa.PseudoMapIdx, isa.PseudoMapValue, isa.PseudoMapIdxValue:
+				if err := v.resolveMapLoad(i); err != nil {
+					return err
+				}
+			case isa.PseudoBTFID:
+				return v.errf(i, "kernel BTF is not supported")
+			default:
+				return v.errf(i, "invalid bpf_ld_imm64 insn")
+			}
+			v.second[i+1] = true
+			i++
+		case isa.ClassJMP:
+			if in.Opcode == isa.OpCall && uint8(in.Src) == isa.CallLocal {
+				t := i + 1 + int(in.Imm)
+				if t < 0 || t >= n {
+					return v.errf(i, "jump out of range from insn %d to %d", i, t)
+				}
+				if !v.priv {
+					return v.errf(i, "loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN")
+				}
+				starts[t] = true
+			}
+			if in.Opcode == isa.OpCall && uint8(in.Src) == isa.CallKfunc {
+				return v.errf(i, "calling kernel functions is not supported")
+			}
+		}
+	}
+	// Subprogram boundaries.
+	var list []int
+	for s := range starts {
+		list = append(list, s)
+	}
+	sortInts(list)
+	v.insnSubprog = make([]int, n)
+	for k, s := range list {
+		e := n
+		if k+1 < len(list) {
+			e = list[k+1]
+		}
+		v.subprogs = append(v.subprogs, subprog{start: s, end: e})
+		for i := s; i < e; i++ {
+			v.insnSubprog[i] = k
+		}
+	}
+	// Jumps stay inside their subprogram; each ends in exit or jump.
+	for k, sp := range v.subprogs {
+		for i := sp.start; i < sp.end; i++ {
+			in := insns[i]
+			if v.second[i] {
+				continue
+			}
+			c := in.Opcode.Class()
+			if c == isa.ClassJMP || c == isa.ClassJMP32 {
+				op := in.Opcode.Op()
+				if op != isa.JmpCall && op != isa.JmpExit {
+					t, _ := isa.BranchTarget(in, i)
+					if t < sp.start || t >= sp.end {
+						return v.errf(i, "jump out of range from insn %d to %d", i, t)
+					}
+				}
+			}
+			if i == sp.end-1 || (i == sp.end-2 && v.second[sp.end-1]) {
+				last := in
+				if v.second[i] {
+					last = insns[i-1]
+				}
+				isJA := last.Opcode == isa.OpJA || last.Opcode == isa.OpGotoL
+				if last.Opcode != isa.OpExit && !isJA {
+					return v.errf(i, "last insn is not an exit or jmp")
+				}
+			}
+		}
+		_ = k
+	}
+	return v.checkCFG()
+}
+
+func sortInts(a []int) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// successors returns the instructions control may reach next from i
+// (without following calls into callees).
+func (v *verifier) successors(i int, out []int) []int {
+	in := v.insns[i]
+	out = out[:0]
+	switch in.Opcode.Class() {
+	case isa.ClassJMP, isa.ClassJMP32:
+		switch op := in.Opcode.Op(); op {
+		case isa.JmpExit:
+			return out
+		case isa.JmpCall:
+			return append(out, i+1)
+		case isa.JmpJA:
+			t, _ := isa.BranchTarget(in, i)
+			return append(out, t)
+		default:
+			t, _ := isa.BranchTarget(in, i)
+			return append(out, i+1, t)
+		}
+	case isa.ClassLD:
+		if in.Opcode == isa.OpLdImm64 {
+			return append(out, i+2)
+		}
+	}
+	return append(out, i+1)
+}
+
+// checkCFG is the kernel's check_cfg: a depth-first walk from every
+// subprogram entry that rejects back-edges (when loops are not allowed),
+// jumps into a ld_imm64 and unreachable instructions, and marks the
+// pruning points.
+func (v *verifier) checkCFG() error {
+	n := len(v.insns)
+	const (
+		unseen = iota
+		discovered
+		explored
+	)
+	st := make([]uint8, n)
+	v.prune = make([]bool, n)
+	type frame struct{ insn, next int }
+	var stack []frame
+	var succ []int
+	// Walk from the main program; callees are entered through call edges
+	// and ld_imm64 function references.
+	visit := func(start int) error {
+		if st[start] != unseen {
+			return nil
+		}
+		st[start] = discovered
+		stack = append(stack[:0], frame{start, 0})
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			i := top.insn
+			succ = v.successors(i, succ[:0])
+			// Calls also lead into their callee.
+			in := v.insns[i]
+			var extra int = -1
+			if in.Opcode == isa.OpCall && uint8(in.Src) == isa.CallLocal {
+				extra = i + 1 + int(in.Imm)
+			}
+			if in.Opcode == isa.OpLdImm64 && uint8(in.Src) == isa.PseudoFunc {
+				extra = i + 1 + int(in.Imm)
+			}
+			all := succ
+			if extra >= 0 {
+				all = append(all, extra)
+			}
+			if top.next >= len(all) {
+				st[i] = explored
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			w := all[top.next]
+			top.next++
+			isCallEdge := extra >= 0 && top.next == len(all)
+			if w < 0 || w >= n {
+				return v.errf(i, "jump out of range from insn %d to %d", i, w)
+			}
+			if v.second[w] {
+				return v.errf(i, "jump into the middle of ldimm64 insn %d", w)
+			}
+			switch st[w] {
+			case unseen:
+				st[w] = discovered
+				stack = append(stack, frame{w, 0})
+			case discovered:
+				if isCallEdge {
+					// Recursion.
+					return v.errf(i, "recursive call from insn %d to %d", i, w)
+				}
+				if !v.priv {
+					return v.errf(i, "back-edge from insn %d to %d", i, w)
+				}
+				v.prune[w] = true
+			}
+		}
+		return nil
+	}
+	if err := visit(0); err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		if v.second[i] {
+			continue
+		}
+		if st[i] != explored {
+			return v.errf(i, "unreachable insn %d", i)
+		}
+	}
+	// Jump targets, both sides of conditional jumps, calls and the
+	// instructions after them are pruning points.
+	for i := 0; i < n; i++ {
+		in := v.insns[i]
+		if v.second[i] {
+			continue
+		}
+		if c := in.Opcode.Class(); c == isa.ClassJMP || c == isa.ClassJMP32 {
+			op := in.Opcode.Op()
+			if op != isa.JmpCall && op != isa.JmpExit {
+				t, _ := isa.BranchTarget(in, i)
+				v.prune[t] = true
+				if op != isa.JmpJA && i+1 < n {
+					v.prune[i+1] = true
+				}
+			}
+		}
+		if in.Opcode == isa.OpCall {
+			v.prune[i] = true
+			if i+1 < n {
+				v.prune[i+1] = true
+			}
+		}
+		if in.Opcode == isa.OpMayGoto {
+			v.prune[i] = true
+		}
+	}
+	return nil
+}
+
+// resolveMapLoad records what the ld_imm64 at i loads.
+func (v *verifier) resolveMapLoad(i int) error {
+	in, next := v.insns[i], v.insns[i+1]
+	ld, ok := v.opts.Loads[i]
+	if !ok {
+		idx := int(in.Imm)
+		if idx < 0 || idx >= len(v.opts.Maps) || v.opts.Maps[idx] == nil {
+			if uint8(in.Src) == isa.PseudoMapIdx || uint8(in.Src) == isa.PseudoMapIdxValue {
+				return v.errf(i, "fd_idx %d is not pointing to valid bpf_map", idx)
+			}
+			return v.errf(i, "fd %d is not pointing to valid bpf_map", in.Imm)
+		}
+		ld = MapLoad{Map: v.opts.Maps[idx]}
+		if s := uint8(in.Src); s == isa.PseudoMapValue || s == isa.PseudoMapIdxValue {
+			ld.Value = true
+			ld.Offset = uint32(next.Imm)
+		}
+	}
+	if ld.Map == nil {
+		return v.errf(i, "fd %d is not pointing to valid bpf_map", in.Imm)
+	}
+	if ld.Value {
+		if ld.Map.Type != MapArray || ld.Map.MaxEntries != 1 {
+			return v.errf(i, "direct value offset of %d is not allowed", ld.Offset)
+		}
+		if ld.Offset >= ld.Map.ValueSize {
+			return v.errf(i, "invalid access to map value pointer, value_size=%d off=%d", ld.Map.ValueSize, ld.Offset)
+		}
+	}
+	if v.mapLoads == nil {
+		v.mapLoads = map[int]MapLoad{}
+	}
+	v.mapLoads[i] = ld
+	return nil
+}
+
+// kernelInsnError converts an isa.CheckInstruction failure to the
+// kernel's wording.
+func kernelInsnError(in isa.Instruction, err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown opcode") {
+		return fmt.Sprintf("unknown opcode %02x", uint8(in.Opcode))
+	}
+	if i := strings.Index(msg, " ("); i > 0 {
+		msg = msg[:i]
+	}
+	if strings.HasPrefix(msg, "invalid destination register") || strings.HasPrefix(msg, "invalid source register") {
+		r := in.Dst
+		if strings.Contains(msg, "source") {
+			r = in.Src
+		}
+		return fmt.Sprintf("R%d is invalid", r)
+	}
+	return msg
+}

@@ -1,0 +1,445 @@
+package verifier
+
+import (
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// verifier is one verification run.
+type verifier struct {
+	insns []isa.Instruction
+	opts  *Options
+	pt    *ProgramType
+	priv  bool
+
+	log      logBuf
+	logLevel int
+
+	second      []bool
+	prune       []bool
+	subprogs    []subprog
+	insnSubprog []int
+	mapLoads    map[int]MapLoad
+	live        []uint16 // registers live at each instruction's entry
+	checked     []bool   // instruction passed CheckInstruction
+
+	explored [][]*checkpoint
+	pending  []pendingState
+	cur      *state
+	idGen    uint32
+
+	processed, maxInsns     int
+	totalStates, peakStates int
+	curStates               int
+	jmpsProcessed           int
+	prevJmps, prevInsns     int
+	insnIdx                 int
+	// scratch marks what the current instruction touched, for the log.
+	scratchRegs  uint16
+	scratchStack uint64
+	// cbReturn: the next helper call is a callback helper revisited
+	// after its callback returned.
+	cbReturn bool
+}
+
+type pendingState struct {
+	st         *state
+	insn, prev int
+	logPos     int
+}
+
+func newVerifier(insns []isa.Instruction, opts *Options) *verifier {
+	v := &verifier{insns: insns, opts: opts, pt: opts.Type, priv: opts.Mode == Privileged}
+	if v.pt == nil {
+		v.pt = Generic(0)
+	}
+	v.logLevel = opts.LogLevel
+	v.maxInsns = opts.MaxInstructions
+	if v.maxInsns <= 0 {
+		v.maxInsns = maxInsnsLimit
+	}
+	return v
+}
+
+func (v *verifier) newID() uint32 {
+	v.idGen++
+	return v.idGen
+}
+
+func (v *verifier) run() error {
+	if err := v.checkStructure(); err != nil {
+		return v.fail(err)
+	}
+	v.computeLiveness()
+	v.checked = make([]bool, len(v.insns))
+	v.explored = make([][]*checkpoint, len(v.insns))
+	err := v.doCheck()
+	if err == nil {
+		err = v.checkStackDepth()
+	}
+	if err != nil {
+		return v.fail(err)
+	}
+	if v.logLevel > 0 {
+		v.log.printf("processed %d insns (limit %d) max_states_per_insn %d total_states %d peak_states %d mark_read 0\n",
+			v.processed, maxInsnsLimit, 0, v.totalStates, v.peakStates)
+	}
+	return nil
+}
+
+// fail appends the error to the log.
+func (v *verifier) fail(err error) error {
+	if e, ok := err.(*Error); ok && v.logLevel > 0 {
+		v.log.printf("%s\n", e.Msg)
+		v.log.printf("processed %d insns (limit %d) max_states_per_insn %d total_states %d peak_states %d mark_read 0\n",
+			v.processed, maxInsnsLimit, 0, v.totalStates, v.peakStates)
+	}
+	return err
+}
+
+func (v *verifier) initialState() *state {
+	f := &funcState{callsite: -1}
+	for i := range f.regs {
+		f.regs[i] = reg{typ: NotInit}
+	}
+	f.regs[1] = reg{typ: PtrToCtx}
+	f.regs[1].markKnown(0)
+	f.regs[1].typ = PtrToCtx
+	f.regs[regFP] = reg{typ: PtrToStack}
+	f.regs[regFP].markKnown(0)
+	f.regs[regFP].typ = PtrToStack
+	if v.pt.GenericArgs {
+		f.regs[2].setUnknownScalar()
+	}
+	return &state{frames: []*funcState{f}}
+}
+
+func (v *verifier) doCheck() error {
+	v.cur = v.initialState()
+	idx := 0
+	prev := -1
+	printState := false
+	for {
+		v.processed++
+		if v.processed > v.maxInsns {
+			return v.errf(idx, "BPF program is too large. Processed %d insn", v.processed)
+		}
+		v.insnIdx = idx
+		if v.prune[idx] {
+			pruned, err := v.isStateVisited(idx)
+			if err != nil {
+				return err
+			}
+			if pruned {
+				if v.logLevel > 0 {
+					if printState {
+						v.log.printf("\nfrom %d to %d: safe\n", prev, idx)
+					} else {
+						v.log.printf("%d: safe\n", idx)
+					}
+				}
+				var ok bool
+				idx, prev, ok = v.popState()
+				if !ok {
+					return nil
+				}
+				printState = true
+				continue
+			}
+		}
+		if v.logLevel > 0 {
+			if printState && (v.logLevel >= 2 || true) {
+				v.log.printf("\nfrom %d to %d:", prev, idx)
+				v.printState(v.cur.cur(), true)
+				v.log.printf("\n")
+			}
+			printState = false
+			v.log.insnStart = v.log.Len()
+			v.log.printf("%d: (%02x) %s\n", idx, uint8(v.insns[idx].Opcode), isa.FormatInstruction(v.insns, idx))
+			v.log.insnLen = v.log.Len() - v.log.insnStart
+		}
+		v.scratchRegs, v.scratchStack = 0, 0
+		next, done, err := v.exec(idx)
+		if err != nil {
+			return err
+		}
+		if v.logLevel >= 2 && !done {
+			v.printInsnState()
+		}
+		if done {
+			var ok bool
+			idx, prev, ok = v.popState()
+			if !ok {
+				return nil
+			}
+			printState = true
+			continue
+		}
+		prev = idx
+		idx = next
+	}
+}
+
+// push queues a copy of the current state to explore from insn.
+func (v *verifier) push(insn, prev int) *state {
+	st := v.cur.clone()
+	if st.parent != nil {
+		st.parent.branches++
+	}
+	v.pending = append(v.pending, pendingState{st: st, insn: insn, prev: prev, logPos: v.log.Len()})
+	return st
+}
+
+// popState ends the current path and resumes the most recent pending one.
+func (v *verifier) popState() (int, int, bool) {
+	v.updateBranchCounts(v.cur.parent)
+	if len(v.pending) == 0 {
+		return 0, 0, false
+	}
+	p := v.pending[len(v.pending)-1]
+	v.pending = v.pending[:len(v.pending)-1]
+	v.cur = p.st
+	if v.logLevel == 1 {
+		v.log.truncate(p.logPos)
+	}
+	return p.insn, p.prev, true
+}
+
+func (v *verifier) updateBranchCounts(c *checkpoint) {
+	for c != nil {
+		c.branches--
+		if c.branches > 0 {
+			break
+		}
+		c = c.parent
+	}
+}
+
+// exec interprets one instruction on the current state. It returns the
+// next instruction, or done when the path ended.
+func (v *verifier) exec(idx int) (next int, done bool, err error) {
+	in := v.insns[idx]
+	if !v.checked[idx] {
+		if e := isa.CheckInstruction(in); e != nil {
+			return 0, false, v.errf(idx, "%s", kernelInsnError(in, e))
+		}
+		v.checked[idx] = true
+	}
+	switch in.Opcode.Class() {
+	case isa.ClassALU, isa.ClassALU64:
+		return idx + 1, false, v.checkALU(idx, in)
+	case isa.ClassLDX:
+		return idx + 1, false, v.checkLoad(idx, in)
+	case isa.ClassSTX:
+		if in.Opcode.Mode() == isa.ModeATOMIC {
+			return idx + 1, false, v.checkAtomic(idx, in)
+		}
+		return idx + 1, false, v.checkStore(idx, in)
+	case isa.ClassST:
+		return idx + 1, false, v.checkStore(idx, in)
+	case isa.ClassLD:
+		if in.Opcode == isa.OpLdImm64 {
+			return idx + 2, false, v.checkLdImm64(idx, in)
+		}
+		return idx + 1, false, v.checkLdAbs(idx, in)
+	case isa.ClassJMP, isa.ClassJMP32:
+		v.jmpsProcessed++
+		switch in.Opcode.Op() {
+		case isa.JmpJA:
+			t, _ := isa.BranchTarget(in, idx)
+			return t, false, nil
+		case isa.JmpExit:
+			return v.checkExit(idx)
+		case isa.JmpCall:
+			return v.checkCall(idx, in)
+		case isa.JmpJCond:
+			return v.checkMayGoto(idx, in)
+		}
+		return v.checkCondJump(idx, in)
+	}
+	return 0, false, v.errf(idx, "unknown insn class %d", in.Opcode.Class())
+}
+
+func (v *verifier) regs() *[11]reg { return &v.cur.cur().regs }
+
+// checkRegRead is check_reg_arg(SRC_OP).
+func (v *verifier) checkRegRead(idx int, r isa.Register) error {
+	if r > isa.R10 {
+		return v.errf(idx, "R%d is invalid", r)
+	}
+	if v.regs()[r].typ == NotInit {
+		return v.errf(idx, "R%d !read_ok", r)
+	}
+	return nil
+}
+
+// checkRegWrite is check_reg_arg(DST_OP).
+func (v *verifier) checkRegWrite(idx int, r isa.Register) error {
+	if r > isa.R10 {
+		return v.errf(idx, "R%d is invalid", r)
+	}
+	if r == isa.R10 {
+		return v.errf(idx, "frame pointer is read only")
+	}
+	v.scratchRegs |= 1 << r
+	return nil
+}
+
+// isPointerLeak is the kernel's is_pointer_value: pointers count only in
+// untrusted mode.
+func (v *verifier) isPointerLeak(r *reg) bool {
+	return !v.priv && r.isPointer()
+}
+
+func (v *verifier) checkLdImm64(idx int, in isa.Instruction) error {
+	if err := v.checkRegWrite(idx, in.Dst); err != nil {
+		return err
+	}
+	r := &v.regs()[in.Dst]
+	switch uint8(in.Src) {
+	case isa.PseudoNone:
+		r.setConstScalar(isa.Imm64(in, v.insns[idx+1]))
+	case isa.PseudoFunc:
+		*r = reg{typ: PtrToFunc, subprog: int32(v.insnSubprog[idx+1+int(in.Imm)])}
+		r.markKnown(0)
+		r.typ = PtrToFunc
+	default:
+		ld := v.mapLoads[idx]
+		if ld.Value {
+			*r = reg{typ: PtrToMapValue, m: ld.Map}
+			r.markKnown(0)
+			r.typ = PtrToMapValue
+			r.off = int32(ld.Offset)
+		} else {
+			*r = reg{typ: ConstPtrToMap, m: ld.Map}
+			r.markKnown(0)
+			r.typ = ConstPtrToMap
+		}
+	}
+	return nil
+}
+
+func (v *verifier) checkLdAbs(idx int, in isa.Instruction) error {
+	if !v.pt.LegacyPacketLoads {
+		return v.errf(idx, "BPF_LD_[ABS|IND] instructions not allowed for this program type")
+	}
+	if len(v.cur.frames) > 1 && v.cur.cur().callback {
+		return v.errf(idx, "cannot use BPF_LD_[ABS|IND] within callback")
+	}
+	regs := v.regs()
+	if err := v.checkRegRead(idx, 6); err != nil {
+		return err
+	}
+	if len(v.cur.refs) > 0 {
+		return v.errf(idx, "BPF_LD_[ABS|IND] cannot be mixed with socket references")
+	}
+	if v.cur.lockID != 0 {
+		return v.errf(idx, "BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region")
+	}
+	if regs[6].typ != PtrToCtx {
+		return v.errf(idx, "at the time of BPF_LD_ABS|IND R6 != pointer to skb")
+	}
+	if in.Opcode.Mode() == isa.ModeIND {
+		if err := v.checkRegRead(idx, in.Src); err != nil {
+			return err
+		}
+	}
+	for r := 1; r <= 5; r++ {
+		regs[r] = reg{typ: NotInit}
+	}
+	regs[0].setUnknownScalar()
+	v.scratchRegs |= 0x3f
+	return nil
+}
+
+// checkExit handles BPF_EXIT: return from a subprogram or end of the path.
+func (v *verifier) checkExit(idx int) (int, bool, error) {
+	st := v.cur
+	f := st.cur()
+	if len(st.frames) == 1 && st.lockID != 0 {
+		return 0, false, v.errf(idx, "BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region")
+	}
+	if len(st.frames) == 1 || f.callback {
+		if err := v.checkRefLeak(idx, f.callback); err != nil {
+			return 0, false, err
+		}
+	}
+	if len(st.frames) > 1 {
+		next, err := v.returnFromCall(idx)
+		return next, false, err
+	}
+	if err := v.checkRegRead(idx, 0); err != nil {
+		return 0, false, err
+	}
+	r0 := &f.regs[0]
+	if v.isPointerLeak(r0) {
+		return 0, false, v.errf(idx, "R0 leaks addr as return value")
+	}
+	if rr := v.pt.ReturnRange; rr != nil {
+		if r0.typ != Scalar {
+			return 0, false, v.errf(idx, "At program exit the register R0 is not a known value (%s)", r0.typeName())
+		}
+		if r0.smin < rr[0] || r0.smax > rr[1] {
+			return 0, false, v.errf(idx, "%s", invalidScalarMsg("At program exit", r0, rr[0], rr[1]))
+		}
+	}
+	return 0, true, nil
+}
+
+func invalidScalarMsg(ctx string, r *reg, lo, hi int64) string {
+	s := ctx + " the register R0 "
+	if !r.vo.isUnknown() {
+		s += "has value " + tnumString(r.vo)
+	} else {
+		s += "has unknown scalar value"
+	}
+	return s + sprintf(" should have been in [%d, %d]", lo, hi)
+}
+
+func (v *verifier) checkRefLeak(idx int, callback bool) error {
+	st := v.cur
+	for _, r := range st.refs {
+		if callback && r.insn < 0 {
+			continue
+		}
+		msg := sprintf("Unreleased reference id=%d alloc_insn=%d", r.id, r.insn)
+		if !callback {
+			msg += "\nBPF_EXIT instruction in main prog would lead to reference leak"
+		}
+		return v.errf(idx, "%s", msg)
+	}
+	return nil
+}
+
+// checkMayGoto: the fall-through continues while the budget lasts (a new
+// state with a deeper may_goto depth); the jump is always possible.
+func (v *verifier) checkMayGoto(idx int, in isa.Instruction) (int, bool, error) {
+	if in.Offset == 0 {
+		return 0, false, v.errf(idx, "invalid may_goto off %d imm %d", in.Offset, in.Imm)
+	}
+	st := v.push(idx+1, idx)
+	st.mayGotoDepth++
+	return idx + 1 + int(in.Offset), false, nil
+}
+
+// checkStackDepth is check_max_stack_depth: the deepest chain of calls
+// must fit in 512 bytes of stack and 8 frames.
+func (v *verifier) checkStackDepth() error {
+	round := func(d int) int { return (d + 15) &^ 15 }
+	var walk func(sp, depth, frames int) error
+	walk = func(sp, depth, frames int) error {
+		depth += round(v.subprogs[sp].stackDepth)
+		if frames > maxCallFrames {
+			return v.errf(-1, "the call stack of %d frames is too deep !", frames)
+		}
+		if depth > maxStack {
+			return v.errf(-1, "combined stack size of %d calls is %d. Too large", frames, depth)
+		}
+		for _, c := range v.subprogs[sp].calls {
+			if err := walk(c, depth, frames+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(0, 0, 1)
+}

@@ -1,0 +1,376 @@
+package verifier
+
+import (
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// computeLiveness finds, for every instruction, the registers that may be
+// read before being written on some path from it (a static, conservative
+// form of the kernel's liveness marks). Pruning compares only those.
+func (v *verifier) computeLiveness() {
+	n := len(v.insns)
+	use := make([]uint16, n)
+	def := make([]uint16, n)
+	for i := 0; i < n; i++ {
+		if v.second[i] {
+			continue
+		}
+		use[i], def[i] = v.useDef(i)
+	}
+	v.live = make([]uint16, n)
+	var succ []int
+	for changed := true; changed; {
+		changed = false
+		for i := n - 1; i >= 0; i-- {
+			if v.second[i] {
+				continue
+			}
+			var out uint16
+			succ = v.successors(i, succ[:0])
+			for _, s := range succ {
+				if s >= 0 && s < n {
+					out |= v.live[s]
+				}
+			}
+			in := use[i] | (out &^ def[i])
+			if in != v.live[i] {
+				v.live[i] = in
+				changed = true
+			}
+		}
+	}
+}
+
+const allArgs = 0x3e // r1-r5
+
+func (v *verifier) useDef(i int) (use, def uint16) {
+	in := v.insns[i]
+	d, s := uint16(1)<<(in.Dst&15), uint16(1)<<(in.Src&15)
+	switch in.Opcode.Class() {
+	case isa.ClassALU, isa.ClassALU64:
+		x := in.Opcode.Source() == isa.SourceX
+		if in.Opcode.Op() != isa.ALUMov {
+			use |= d
+		}
+		if x && in.Opcode.Op() != isa.ALUEnd {
+			use |= s
+		}
+		def |= d
+	case isa.ClassLDX:
+		use |= s
+		def |= d
+	case isa.ClassST:
+		use |= d
+	case isa.ClassSTX:
+		use |= d | s
+		if in.Opcode.Mode() == isa.ModeATOMIC {
+			switch in.Imm {
+			case isa.AtomicCmpXchg:
+				use |= 1
+				def |= 1
+			case isa.AtomicLoadAcq:
+				use = s
+				def = d
+			default:
+				if in.Imm&isa.AtomicFetch != 0 {
+					def |= s
+				}
+			}
+		}
+	case isa.ClassLD:
+		if in.Opcode == isa.OpLdImm64 {
+			def |= d
+		} else {
+			use |= 1 << 6
+			if in.Opcode.Mode() == isa.ModeIND {
+				use |= s
+			}
+			def |= 0x3f
+		}
+	case isa.ClassJMP, isa.ClassJMP32:
+		switch in.Opcode.Op() {
+		case isa.JmpExit:
+			use |= 1
+		case isa.JmpCall:
+			use |= allArgs
+			def |= 0x3f
+			if uint8(in.Src) == isa.CallLocal {
+				// The callee may read r6-r9 of the caller through
+				// nothing; but it runs with r1-r5.
+			}
+		case isa.JmpJA, isa.JmpJCond:
+		default:
+			use |= d
+			if in.Opcode.Source() == isa.SourceX {
+				use |= s
+			}
+		}
+	}
+	return use &^ (1 << regFP), def &^ (1 << regFP)
+}
+
+// isStateVisited is is_state_visited: prune when a stored state at this
+// instruction subsumes the current one; otherwise maybe store it.
+func (v *verifier) isStateVisited(idx int) (bool, error) {
+	cur := v.cur
+	addNew := true
+	force := v.insns[idx].Opcode == isa.OpCall || v.insns[idx].Opcode == isa.OpMayGoto
+	list := v.explored[idx]
+	for k := 0; k < len(list); k++ {
+		cp := list[k]
+		if cp.branches > 0 {
+			// A state on the current path: a loop.
+			if v.insns[idx].Opcode == isa.OpMayGoto && cp.st.mayGotoDepth != cur.mayGotoDepth && v.statesEqual(cp.st, cur, idx, false) {
+				cp.hit++
+				return true, nil
+			}
+			if v.isCallbackCall(idx) {
+				if v.statesEqual(cp.st, cur, idx, false) {
+					cp.hit++
+					return true, nil
+				}
+				continue
+			}
+			if cp.st.mayGotoDepth == cur.mayGotoDepth && v.statesEqual(cp.st, cur, idx, true) {
+				return false, v.errf(idx, "infinite loop detected at insn %d", idx)
+			}
+			if !force && v.jmpsProcessed-v.prevJmps < 20 && v.processed-v.prevInsns < 100 {
+				addNew = false
+			}
+			continue
+		}
+		if v.statesEqual(cp.st, cur, idx, false) {
+			cp.hit++
+			return true, nil
+		}
+		if addNew {
+			cp.miss++
+		}
+		// Drop states that rarely help.
+		if cp.miss > cp.hit*3+3 && cp.branches == 0 {
+			list[k] = list[len(list)-1]
+			list = list[:len(list)-1]
+			v.explored[idx] = list
+			k--
+			v.peakStatesDec()
+		}
+	}
+	if !addNew {
+		return false, nil
+	}
+	cp := &checkpoint{st: cur.clone(), insn: idx, branches: 1, parent: cur.parent}
+	v.explored[idx] = append(v.explored[idx], cp)
+	v.totalStates++
+	v.curStates++
+	if v.curStates > v.peakStates {
+		v.peakStates = v.curStates
+	}
+	v.prevJmps = v.jmpsProcessed
+	v.prevInsns = v.processed
+	cur.parent = cp
+	return false, nil
+}
+
+func (v *verifier) peakStatesDec() { v.curStates-- }
+
+func (v *verifier) isCallbackCall(idx int) bool {
+	in := v.insns[idx]
+	return in.Opcode == isa.OpCall && uint8(in.Src) == isa.CallHelper && (in.Imm == FuncLoop || in.Imm == FuncForEachMapElem)
+}
+
+// idMap pairs ids of the old state with ids of the current one.
+type idMap struct {
+	pairs [][2]uint32
+}
+
+func (m *idMap) check(old, cur uint32) bool {
+	if old == 0 && cur == 0 {
+		return true
+	}
+	if old == 0 || cur == 0 {
+		return false
+	}
+	for _, p := range m.pairs {
+		if p[0] == old {
+			return p[1] == cur
+		}
+		if p[1] == cur {
+			return false
+		}
+	}
+	m.pairs = append(m.pairs, [2]uint32{old, cur})
+	return true
+}
+
+// statesEqual is states_equal: every path from old was verified, so cur is
+// safe if everything old allowed covers cur. exact asks for equality
+// (loop detection).
+func (v *verifier) statesEqual(old, cur *state, idx int, exact bool) bool {
+	if len(old.frames) != len(cur.frames) || old.lockID != 0 != (cur.lockID != 0) || old.lockMap != cur.lockMap {
+		return false
+	}
+	if len(old.refs) != len(cur.refs) {
+		return false
+	}
+	var ids idMap
+	for i := range old.refs {
+		if !ids.check(old.refs[i].id, cur.refs[i].id) {
+			return false
+		}
+	}
+	for fi := range old.frames {
+		of, cf := old.frames[fi], cur.frames[fi]
+		if of.callsite != cf.callsite || of.callback != cf.callback {
+			return false
+		}
+		// Registers live here (current frame) or at the return site.
+		var live uint16 = 0x3ff
+		if fi == len(old.frames)-1 {
+			live = v.live[idx]
+		} else if next := cur.frames[fi+1]; !next.callback && next.callsite+1 < len(v.live) {
+			live = v.live[next.callsite+1] &^ 1
+		}
+		for r := 0; r < 10; r++ {
+			if live&(1<<r) == 0 {
+				continue
+			}
+			if !v.regsafe(&of.regs[r], &cf.regs[r], &ids, exact) {
+				return false
+			}
+		}
+		if !v.stacksafe(of, cf, &ids, exact) {
+			return false
+		}
+	}
+	return true
+}
+
+func rangeWithin(o, c *reg) bool {
+	return o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax &&
+		o.u32min <= c.u32min && o.u32max >= c.u32max && o.s32min <= c.s32min && o.s32max >= c.s32max
+}
+
+func (v *verifier) regsafe(o, c *reg, ids *idMap, exact bool) bool {
+	if exact {
+		if o.typ == NotInit && c.typ == NotInit {
+			return true
+		}
+		if o.typ != c.typ || o.flags != c.flags || o.off != c.off || o.vo != c.vo || !rangeWithin(o, c) || !rangeWithin(c, o) ||
+			o.m != c.m || o.rng != c.rng || o.memSize != c.memSize || o.subprog != c.subprog || o.frame != c.frame {
+			return false
+		}
+		return ids.check(o.id, c.id) && ids.check(o.refID, c.refID)
+	}
+	if o.typ == NotInit {
+		return true
+	}
+	if c.typ == NotInit {
+		return false
+	}
+	if o.typ != c.typ {
+		return false
+	}
+	switch o.typ {
+	case Scalar:
+		if !rangeWithin(o, c) || !o.vo.contains(c.vo) {
+			return false
+		}
+		if o.id != 0 {
+			return ids.check(o.id, c.id)
+		}
+		return true
+	case PtrToMapValue, PtrToMem, PtrToMapKey:
+		if o.flags != c.flags || o.m != c.m || o.off != c.off || o.memSize != c.memSize {
+			return false
+		}
+		return rangeWithin(o, c) && o.vo.contains(c.vo) && ids.check(o.id, c.id) && ids.check(o.refID, c.refID)
+	case PtrToPacket, PtrToPacketMeta:
+		if o.rng > c.rng || o.off != c.off || (o.rng < 0) != (c.rng < 0) && o.rng != 0 {
+			return false
+		}
+		if o.rng < 0 && o.rng != c.rng {
+			return false
+		}
+		return ids.check(o.id, c.id) && rangeWithin(o, c) && o.vo.contains(c.vo)
+	case PtrToStack:
+		return o.frame == c.frame && o.off == c.off && rangeWithin(o, c) && o.vo.contains(c.vo)
+	case PtrToCtx, PtrToPacketEnd:
+		return o.off == c.off && o.vo == c.vo
+	case ConstPtrToMap:
+		return o.m == c.m && o.off == c.off && o.vo == c.vo
+	case PtrToFunc:
+		return o.subprog == c.subprog
+	}
+	return false
+}
+
+func (v *verifier) stacksafe(of, cf *funcState, ids *idMap, exact bool) bool {
+	for spi := range of.stack {
+		os := &of.stack[spi]
+		var cs *slot
+		if spi < len(cf.stack) {
+			cs = &cf.stack[spi]
+		}
+		if exact {
+			if cs == nil {
+				for _, k := range os.kinds {
+					if k != stackInvalid {
+						return false
+					}
+				}
+				continue
+			}
+			if os.kinds != cs.kinds {
+				return false
+			}
+			if os.isSpill() && !v.regsafe(&os.spill, &cs.spill, ids, true) {
+				return false
+			}
+			continue
+		}
+		if os.isSpill() {
+			if cs == nil || !cs.isSpill() || os.kinds != cs.kinds {
+				// A spilled scalar in old matches misc/zero bytes only if
+				// it was unbounded; keep it simple: mismatch.
+				return false
+			}
+			if !v.regsafe(&os.spill, &cs.spill, ids, false) {
+				return false
+			}
+			continue
+		}
+		for k := 0; k < 8; k++ {
+			ok := os.kinds[k]
+			if ok == stackInvalid {
+				continue
+			}
+			if ok == stackMisc && v.priv {
+				continue
+			}
+			if cs == nil {
+				return false
+			}
+			ck := cs.kinds[k]
+			switch ok {
+			case stackMisc:
+				if ck == stackMisc || ck == stackZero {
+					continue
+				}
+				if ck == stackSpill && cs.spill.typ == Scalar {
+					continue
+				}
+				return false
+			case stackZero:
+				if ck == stackZero {
+					continue
+				}
+				return false
+			default:
+				if ck != ok {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
