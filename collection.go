@@ -78,7 +78,7 @@ func NewCollection(spec *ebpf.CollectionSpec, opts *CollectionOptions) (_ *Colle
 		c.Programs[name] = p
 	}
 	for _, name := range sortedKeys(spec.Maps) {
-		if err := c.fillMap(name, spec.Maps[name]); err != nil {
+		if err := c.fillMap(name, spec.Maps[name], spec.Variables); err != nil {
 			return nil, fmt.Errorf("map %s: %w", name, err)
 		}
 	}
@@ -161,9 +161,13 @@ func createMap(name string, ms *ebpf.MapSpec, cpus int) (maps.Map, error) {
 // fillMap writes a map's initial contents: data sections, static
 // initialisers, prog array and map-in-map slots that name programs and
 // maps.
-func (c *Collection) fillMap(name string, ms *ebpf.MapSpec) error {
+func (c *Collection) fillMap(name string, ms *ebpf.MapSpec, vars map[string]*ebpf.VariableSpec) error {
 	m := c.Maps[name]
-	for _, kv := range ms.Contents {
+	contents, err := withVariables(name, ms, vars)
+	if err != nil {
+		return err
+	}
+	for _, kv := range contents {
 		v := kv.Value
 		if ref, ok := v.(string); ok {
 			switch ms.Type {
@@ -243,6 +247,40 @@ func valueAddress(m *Map, off uint32) (uint64, error) {
 		return 0, fmt.Errorf("%s has no element 0", m)
 	}
 	return addr + uint64(off), nil
+}
+
+// withVariables returns the contents of a data section map with the
+// global variables set through spec.Variables (VariableSpec.Set) written
+// over them, as cilium/ebpf does before it creates the map.
+func withVariables(name string, ms *ebpf.MapSpec, vars map[string]*ebpf.VariableSpec) ([]ebpf.MapKV, error) {
+	var mine []*ebpf.VariableSpec
+	for _, v := range vars {
+		if v.SectionName == name {
+			mine = append(mine, v)
+		}
+	}
+	if len(mine) == 0 {
+		return ms.Contents, nil
+	}
+	if ms.Type != ebpf.Array || ms.MaxEntries != 1 {
+		return nil, fmt.Errorf("variables in %s, which is not a data section", name)
+	}
+	data := make([]byte, ms.ValueSize)
+	if len(ms.Contents) > 0 {
+		b, ok := ms.Contents[0].Value.([]byte)
+		if !ok {
+			return nil, fmt.Errorf("data section %s has contents of type %T", name, ms.Contents[0].Value)
+		}
+		copy(data, b)
+	}
+	for _, v := range mine {
+		end := uint64(v.Offset) + uint64(v.Size())
+		if end > uint64(len(data)) || uint64(len(v.Value)) != uint64(v.Size()) {
+			return nil, fmt.Errorf("variable %s (offset %d, %d bytes) does not fit %s", v.Name, v.Offset, v.Size(), name)
+		}
+		copy(data[v.Offset:end], v.Value)
+	}
+	return []ebpf.MapKV{{Key: uint32(0), Value: data}}, nil
 }
 
 // gplCompatible is the kernel's license_is_gpl_compatible.

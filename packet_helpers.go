@@ -29,6 +29,8 @@ var typeHelpers = map[string]struct {
 	"l3_csum_replace":  {l3CsumReplace, []ebpf.ProgramType{ebpf.SchedCLS, ebpf.SchedACT, ebpf.LWTXmit}},
 	"l4_csum_replace":  {l4CsumReplace, []ebpf.ProgramType{ebpf.SchedCLS, ebpf.SchedACT, ebpf.LWTXmit}},
 	"xdp_get_buff_len": {xdpGetBuffLen, []ebpf.ProgramType{ebpf.XDP}},
+	"xdp_load_bytes":   {xdpLoadBytes, []ebpf.ProgramType{ebpf.XDP}},
+	"xdp_store_bytes":  {xdpStoreBytes, []ebpf.ProgramType{ebpf.XDP}},
 }
 
 var skbTypes = []ebpf.ProgramType{ebpf.SchedCLS, ebpf.SchedACT, ebpf.SocketFilter, ebpf.CGroupSKB, ebpf.LWTIn, ebpf.LWTOut, ebpf.LWTXmit}
@@ -137,6 +139,55 @@ func xdpGetBuffLen(env *Env, _, _, _, _, _ uint64) (uint64, error) {
 		return 0, err
 	}
 	return st.dataEnd - st.data, nil
+}
+
+// xdpBytes checks the packet range of bpf_xdp_load_bytes and
+// bpf_xdp_store_bytes (bpf_xdp_pointer) and returns it, or an errno.
+func xdpBytes(st *xdpState, off, n uint64) ([]byte, uint64) {
+	off, n = uint64(uint32(off)), uint64(uint32(n))
+	if off > 0xffff || n > 0xffff {
+		return nil, errno(syscall.EFAULT)
+	}
+	if off+n > st.dataEnd-st.data {
+		return nil, errno(syscall.EINVAL)
+	}
+	return mem.Slice(st.data+off, int(n)), 0
+}
+
+// xdpLoadBytes is bpf_xdp_load_bytes(xdp_md, offset, buf, len).
+func xdpLoadBytes(env *Env, _, off, buf, n, _ uint64) (uint64, error) {
+	st, err := xdpOf(env)
+	if err != nil {
+		return 0, err
+	}
+	dst, err := env.Bytes(buf, uint64(uint32(n)), true)
+	if err != nil {
+		return 0, err
+	}
+	pkt, e := xdpBytes(st, off, n)
+	if pkt == nil && e != 0 {
+		return e, nil
+	}
+	copy(dst, pkt)
+	return 0, nil
+}
+
+// xdpStoreBytes is bpf_xdp_store_bytes(xdp_md, offset, buf, len).
+func xdpStoreBytes(env *Env, _, off, buf, n, _ uint64) (uint64, error) {
+	st, err := xdpOf(env)
+	if err != nil {
+		return 0, err
+	}
+	src, err := env.Bytes(buf, uint64(uint32(n)), false)
+	if err != nil {
+		return 0, err
+	}
+	pkt, e := xdpBytes(st, off, n)
+	if pkt == nil && e != 0 {
+		return e, nil
+	}
+	copy(pkt, src)
+	return 0, nil
 }
 
 // skbLoadBytes is bpf_skb_load_bytes(skb, offset, to, len).

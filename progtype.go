@@ -292,14 +292,16 @@ func (p *Program) runSKB(r *runner, opts *RunOptions) (RunResult, error) {
 // the loopback device (eth_type_trans and the test run's dummy socket).
 func fillSKB(img, pkt []byte, haveCtx bool) {
 	put := func(off int, v uint32) { binary.LittleEndian.PutUint32(img[off:], v) }
+	// eth_type_trans on the loopback device, whose address and broadcast
+	// address are both all zeros: no frame is PACKET_BROADCAST, a group
+	// address (ff:ff:ff:ff:ff:ff included) is PACKET_MULTICAST, any other
+	// address but zero is PACKET_OTHERHOST.
 	dst := pkt[0:6]
 	switch {
-	case dst[0]&1 != 0 && string(dst) == "\xff\xff\xff\xff\xff\xff":
-		put(skbPktType, 1) // PACKET_BROADCAST
 	case dst[0]&1 != 0:
 		put(skbPktType, 2) // PACKET_MULTICAST
 	case string(dst) != "\x00\x00\x00\x00\x00\x00":
-		put(skbPktType, 3) // PACKET_OTHERHOST: loopback's address is all zeros
+		put(skbPktType, 3) // PACKET_OTHERHOST
 	}
 	proto := binary.BigEndian.Uint16(pkt[12:])
 	if proto < 0x600 {

@@ -3,7 +3,9 @@ package corpus
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"time"
 
 	"github.com/cilium/ebpf"
 
@@ -36,8 +38,9 @@ func (e VMEngine) Load(spec *ebpf.CollectionSpec) (Instance, error) {
 }
 
 type vmInstance struct {
-	coll *ebpfvm.Collection
-	cpus int // virtual CPUs: per-CPU maps have this many values
+	coll    *ebpfvm.Collection
+	cpus    int // virtual CPUs: per-CPU maps have this many values
+	readers map[string]*ebpfvm.RingbufReader
 }
 
 func (v *vmInstance) m(name string) (*ebpfvm.Map, error) {
@@ -152,12 +155,41 @@ func (v *vmInstance) Dump(name string) ([]RawEntry, error) {
 	return out, it.Err()
 }
 
-// Records is not supported yet: ebpfvm has no public ring buffer reader.
+// Records drains the records committed to ring buffer name.
 func (v *vmInstance) Records(name string) ([][]byte, error) {
-	return nil, fmt.Errorf("ring buffer %s: ebpfvm has no ring buffer reader yet: %w", name, errors.ErrUnsupported)
+	rd := v.readers[name]
+	if rd == nil {
+		m, err := v.m(name)
+		if err != nil {
+			return nil, err
+		}
+		if rd, err = ebpfvm.NewRingbufReader(m); err != nil {
+			return nil, err
+		}
+		if v.readers == nil {
+			v.readers = map[string]*ebpfvm.RingbufReader{}
+		}
+		v.readers[name] = rd
+	}
+	// A deadline in the past: return what is there, then stop.
+	rd.SetDeadline(time.Now())
+	var recs [][]byte
+	for {
+		rec, err := rd.Read()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return recs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rec.RawSample)
+	}
 }
 
 func (v *vmInstance) Close() error {
+	for _, rd := range v.readers {
+		rd.Close()
+	}
 	v.coll.Close()
 	return nil
 }
