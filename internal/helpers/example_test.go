@@ -1,0 +1,45 @@
+package helpers_test
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/ebpfvm/ebpfvm/internal/helpers"
+	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// A program formats a message with bpf_trace_printk; the host decides
+// where trace output goes and what task the program runs as.
+func ExampleStandard() {
+	var hs interp.Helpers
+	helpers.Register(&hs, &helpers.Config{
+		TraceOutput: os.Stdout,
+		Task:        &helpers.Task{PID: 42, TGID: 42, Comm: "example"},
+	})
+	insns, _ := isa.Assemble(`
+		r1 = 0x0a64253d78 ll   # "x=%d\n"
+		*(u64 *)(r10 -8) = r1
+		r1 = r10
+		r1 += -8
+		r2 = 8
+		r3 = 7
+		call bpf_trace_printk
+		exit`)
+	code, err := interp.Compile(insns, &hs)
+	if err != nil {
+		panic(err)
+	}
+	m, _ := interp.NewMachine()
+	defer m.Close()
+	m.Reset()
+	m.CPU = 1
+	res, err := m.Run(code, [5]uint64{}, interp.RunOptions{Checked: true})
+	if err := helpers.EndRun(&m.Env); err != nil {
+		panic(err)
+	}
+	fmt.Println(res.R0, err)
+	// Output:
+	// example-42 [001] bpf_trace_printk: x=7
+	// 4 <nil>
+}
