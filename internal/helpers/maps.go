@@ -51,8 +51,9 @@ func result(err error) (uint64, error) {
 }
 
 // bpf_map_lookup_elem(map, key): the address of the value (of this CPU's
-// slot for per-CPU maps; the inner map for maps of maps), or 0. The map's
-// memory is granted to the run.
+// slot for per-CPU maps), or 0. The map's memory is granted to the run.
+// For maps of maps the result is the inner map's handle, which is no
+// memory.
 func mapLookupElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
 	m, err := lookupMap("map_lookup_elem", h)
 	if err != nil {
@@ -63,7 +64,7 @@ func mapLookupElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
 		return 0, err
 	}
 	addr := m.LookupAddr(k, env.CPU)
-	if addr != 0 {
+	if t := m.Spec().Type; addr != 0 && t != maps.TypeArrayOfMaps && t != maps.TypeHashOfMaps {
 		if err := env.GrantMap(m.Handle(), m.Regions()); err != nil {
 			return 0, err
 		}

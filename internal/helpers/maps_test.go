@@ -383,3 +383,40 @@ func TestForEachMapElem(t *testing.T) {
 		t.Error("iterating a queue succeeded")
 	}
 }
+
+func TestMapOfMapsLookup(t *testing.T) {
+	hs := Standard(nil)
+	v := newVM(t)
+	inner := newMap(t, maps.Spec{Type: maps.TypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1})
+	outer := newMap(t, maps.Spec{Type: maps.TypeArrayOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: 2,
+		InnerMap: &maps.Spec{Type: maps.TypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1}}).(maps.MapOfMaps)
+	if err := outer.SetInner(u32(1), inner); err != nil {
+		t.Fatal(err)
+	}
+	inner.Update(u32(0), u64(99), 0)
+	// Look up the inner map, then the value in it.
+	r, err := v.run(mapProg(`
+		r1 = 1
+		*(u32 *)(r10 -4) = r1
+		r1 = MAP
+		r2 = r10
+		r2 += -4
+		call bpf_map_lookup_elem
+		if r0 == 0 goto out
+		r1 = r0
+		r2 = 0
+		*(u32 *)(r10 -4) = r2
+		r2 = r10
+		r2 += -4
+		call bpf_map_lookup_elem
+		if r0 == 0 goto out
+		r0 = *(u64 *)(r0 +0)
+	out:
+		exit`, outer), hs)
+	if r != 99 || err != nil {
+		t.Errorf("lookup through a map of maps = %d, %v", r, err)
+	}
+	if a, _ := v.call(helper(t, hs, "map_lookup_elem"), outer.Handle(), v.put(0, u32(0))); a != 0 {
+		t.Errorf("empty slot = %#x", a)
+	}
+}
