@@ -1,8 +1,14 @@
 package ebpfvm_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
 	"github.com/ebpfvm/ebpfvm/isa"
@@ -39,6 +45,36 @@ func FuzzInterpreter(f *testing.F) {
 		}
 		if len(res.ContextOut) != len(ctx) {
 			t.Fatalf("context out has %d bytes, want %d", len(res.ContextOut), len(ctx))
+		}
+	})
+}
+
+// FuzzLoadCollection feeds arbitrary bytes (seeded with the corpus
+// objects) to the ELF loader: malformed objects must give an error, never
+// a panic, and whatever loads must run to an exit or a RunError.
+func FuzzLoadCollection(f *testing.F) {
+	objs, _ := filepath.Glob("testdata/corpus/*.o")
+	for _, o := range objs {
+		if b, err := os.ReadFile(o); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, obj []byte) {
+		spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(obj))
+		if err != nil {
+			return
+		}
+		c, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{NumCPU: 2})
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for _, p := range c.Programs {
+			_, err := p.Run(&ebpfvm.RunOptions{Data: make([]byte, 64), Context: nil, MaxInstructions: 100000})
+			var re *ebpfvm.RunError
+			if err != nil && !errors.As(err, &re) && !strings.Contains(err.Error(), "invalid test run") {
+				t.Logf("run error: %v", err)
+			}
 		}
 	})
 }
