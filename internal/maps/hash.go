@@ -932,5 +932,6 @@ func (t *htab) ForEach(cpu int, fn func(key []byte, valueAddr uint64) bool) int 
 	return n
 }
 
-// Len returns the number of elements.
-func (t *htab) Len() int { return int(t.count.Load()) }
+// Len returns the number of elements. (An insert into a full map counts
+// itself for a moment before it fails: that is not an element.)
+func (t *htab) Len() int { return int(min(t.count.Load(), int64(t.max))) }

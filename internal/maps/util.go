@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"runtime"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/ebpfvm/ebpfvm/internal/mem"
@@ -98,24 +99,67 @@ func jhash(key []byte, initval uint32) uint32 {
 	return c
 }
 
-// SpinLock takes the struct bpf_spin_lock at addr (bpf_spin_lock): a 4-byte
-// word, 0 when free and 1 when held, as the kernel's queued spinlock looks
-// when uncontended. BPF_F_LOCK map operations take the same lock.
-func SpinLock(addr uint64) { spinLock(ptrOf(addr)) }
+// Spin locks. In the kernel a struct bpf_spin_lock is a 4-byte word in a
+// map value and the word is the lock. Here programs that were never
+// verified may write over that word, which must not wedge the host, so the
+// lock itself lives outside program memory, in a table of lock words
+// selected by the address of the struct. The word in the value still reads
+// 1 while the lock is held and 0 otherwise (an uncontended queued spinlock
+// of the kernel reads the same), for programs that look at it.
 
-// SpinUnlock releases the lock at addr (bpf_spin_unlock).
-func SpinUnlock(addr uint64) { atomic.StoreUint32(u32At(ptrOf(addr)), 0) }
+// lockStripes is the size of the lock table. Two locks that share a stripe
+// exclude each other; with 4096 stripes that is rare, and harmless since a
+// run holds at most one lock.
+const lockStripes = 1 << 12
 
-func spinLock(p unsafe.Pointer) {
-	w := u32At(p)
-	for i := 0; !atomic.CompareAndSwapUint32(w, 0, 1); i++ {
-		if i >= 64 {
-			runtime.Gosched()
-		}
-	}
+type lockStripe struct {
+	held atomic.Uint32
+	_    [60]byte // one cache line each
 }
 
-func spinUnlock(p unsafe.Pointer) { atomic.StoreUint32(u32At(p), 0) }
+var lockTable [lockStripes]lockStripe
+
+func stripeOf(addr uint64) *atomic.Uint32 {
+	h := addr >> 2
+	h ^= h >> 12
+	return &lockTable[h&(lockStripes-1)].held
+}
+
+// SpinLock takes the struct bpf_spin_lock at addr (bpf_spin_lock), waiting
+// as long as it takes. BPF_F_LOCK map operations take the same lock.
+func SpinLock(addr uint64) { SpinLockTimeout(addr, 0) }
+
+// SpinLockTimeout is SpinLock giving up after timeout (0: never); it
+// reports whether it took the lock.
+func SpinLockTimeout(addr uint64, timeout time.Duration) bool {
+	s := stripeOf(addr)
+	var deadline time.Time
+	for i := 0; !s.CompareAndSwap(0, 1); i++ {
+		if i < 64 {
+			continue
+		}
+		if timeout > 0 && i%1024 == 0 {
+			if deadline.IsZero() {
+				deadline = time.Now().Add(timeout)
+			} else if time.Now().After(deadline) {
+				return false
+			}
+		}
+		runtime.Gosched()
+	}
+	atomic.StoreUint32(u32At(ptrOf(addr)), 1)
+	return true
+}
+
+// SpinUnlock releases the lock at addr (bpf_spin_unlock). Only the holder
+// may call it.
+func SpinUnlock(addr uint64) {
+	atomic.StoreUint32(u32At(ptrOf(addr)), 0)
+	stripeOf(addr).Store(0)
+}
+
+func spinLock(p unsafe.Pointer)   { SpinLock(uint64(uintptr(p))) }
+func spinUnlock(p unsafe.Pointer) { SpinUnlock(uint64(uintptr(p))) }
 
 // valueCopier copies values as the kernel's copy_map_value does: all bytes
 // but the spin lock.
