@@ -194,7 +194,7 @@ func (t *htab) val(e uint32, cpu int) unsafe.Pointer {
 func (t *htab) lockFor(b uint32) *sync.Mutex { return &t.locks[b&t.lockMask].Mutex }
 func (t *htab) hash(key []byte) uint32       { return jhash(key, t.seed) }
 
-func (t *htab) setState(e, s uint32) { atomic.StoreUint32(t.statep(e), s) }
+func (t *htab) setState(e, s uint32) { set32(t.statep(e), s) }
 
 func keyEq(a, b []byte) bool { return string(a) == string(b) }
 
@@ -253,9 +253,9 @@ func (t *htab) linkHead(b, e uint32) {
 	if old == 0 {
 		old = nulls(b)
 	}
-	atomic.StoreUint32(t.nextp(e), old)
+	set32(t.nextp(e), old)
 	t.setState(e, stateLive)
-	atomic.StoreUint32(hp, e+1)
+	atomic.StoreUint32(hp, e+1) // publishes the element
 }
 
 // unlink removes element x-1, which link points to, from bucket b (lock
@@ -266,7 +266,7 @@ func (t *htab) unlink(b uint32, link *uint32, x uint32) {
 	if link == t.head(b) && nx&nullsBit != 0 {
 		nx = 0
 	}
-	atomic.StoreUint32(link, nx)
+	set32(link, nx)
 }
 
 // linkTo returns the link that points to x after e was linked at the head
@@ -284,7 +284,7 @@ func (t *htab) push(shard, e uint32) {
 	fp := t.freep(e)
 	for {
 		old := sh.head.Load()
-		atomic.StoreUint32(fp, uint32(old))
+		set32(fp, uint32(old))
 		if sh.head.CompareAndSwap(old, (old>>32+1)<<32|uint64(e+1)) {
 			return
 		}
@@ -403,7 +403,7 @@ func (t *htab) evict(e uint32) bool {
 // fill writes the key and hash of an owned element.
 func (t *htab) fill(e uint32, key []byte, h uint32) {
 	copy(t.key(e), key)
-	atomic.StoreUint32(t.hashp(e), h)
+	set32(t.hashp(e), h)
 }
 
 func checkFlags(exists bool, flags uint64) error {

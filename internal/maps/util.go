@@ -73,14 +73,19 @@ func jhash(key []byte, initval uint32) uint32 {
 		b += a
 		k = k[12:]
 	}
-	if len(k) == 0 {
+	switch {
+	case len(k) == 0:
 		return c
+	case len(k) > 8:
+		a += binary.LittleEndian.Uint32(k)
+		b += binary.LittleEndian.Uint32(k[4:])
+		c += tail32(k[8:])
+	case len(k) > 4:
+		a += binary.LittleEndian.Uint32(k)
+		b += tail32(k[4:])
+	default:
+		a += tail32(k)
 	}
-	var tail [12]byte
-	copy(tail[:], k)
-	a += binary.LittleEndian.Uint32(tail[0:])
-	b += binary.LittleEndian.Uint32(tail[4:])
-	c += binary.LittleEndian.Uint32(tail[8:])
 	// __jhash_final
 	c ^= b
 	c -= bits.RotateLeft32(b, 14)
@@ -124,6 +129,29 @@ func stripeOf(addr uint64) *atomic.Uint32 {
 	h ^= h >> 12
 	return &lockTable[h&(lockStripes-1)].held
 }
+
+// tail32 reads up to 4 bytes, little-endian.
+func tail32(k []byte) uint32 {
+	switch len(k) {
+	case 1:
+		return uint32(k[0])
+	case 2:
+		return uint32(k[0]) | uint32(k[1])<<8
+	case 3:
+		return uint32(k[0]) | uint32(k[1])<<8 | uint32(k[2])<<16
+	}
+	return binary.LittleEndian.Uint32(k)
+}
+
+// set32 is a plain store to a word that lock-free readers load
+// atomically. An aligned 32-bit store is atomic on every platform, and the
+// stores of an update are published by the atomic operation that follows
+// them (the store of the bucket head, the free list's compare-and-swap, the
+// unlock), as rcu_assign_pointer publishes the kernel's plain stores. The
+// memory is off the Go heap, so the race detector does not see these
+// stores; the atomic loads on the other side order what readers see. An
+// atomic store would be a full barrier (XCHG on amd64) for nothing.
+func set32(p *uint32, v uint32) { *p = v }
 
 // SpinLock takes the struct bpf_spin_lock at addr (bpf_spin_lock), waiting
 // as long as it takes. BPF_F_LOCK map operations take the same lock.
