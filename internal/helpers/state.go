@@ -3,12 +3,6 @@ package helpers
 import (
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
-	"time"
-	"unsafe"
-	"weak"
 
 	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/maps"
@@ -18,16 +12,12 @@ import (
 // runState is what the helpers keep for one Env between calls of a run:
 // the bpf_spin_lock held, the ring buffer records reserved and not yet
 // submitted, and scratch memory the program may read (the keys
-// bpf_for_each_map_elem passes to its callback).
-//
-// It is found from the Env through a table keyed by the Env's address
-// (never a global holding run data: each Env has its own). A run is told
-// from the next by the scratch region: Machine.Reset empties the region
-// table, so when the scratch memory is not in it the run is a new one and
-// whatever the last run left (if its runner did not call EndRun) is
-// released first.
+// bpf_for_each_map_elem passes to its callback). It lives in
+// Env.HelperState; run says which run of the Env (Env.RunID) it belongs to,
+// so that whatever an earlier run left (if its runner did not call
+// EndRun) is released at the first call of the next.
 type runState struct {
-	owner   weak.Pointer[interp.Env]
+	run     uint64
 	scratch *mem.Buffer
 
 	lock     uint64 // address of the bpf_spin_lock held; 0 if none
@@ -48,44 +38,34 @@ const (
 	scratchSize = scratchSlot * interp.MaxFrames
 )
 
-var states sync.Map // uintptr(*interp.Env) -> *runState
-
-// lookupState returns the state of env, or nil.
+// lookupState returns the state of env's current run, or nil.
 func lookupState(env *interp.Env) *runState {
-	v, ok := states.Load(uintptr(unsafe.Pointer(env)))
-	if !ok {
+	st, _ := env.HelperState.(*runState)
+	if st == nil || st.run != env.RunID {
 		return nil
-	}
-	st := v.(*runState)
-	if st.owner.Value() != env {
-		return nil // a dead Env's, at an address now reused
 	}
 	return st
 }
 
 // begin returns env's state for the current run, creating it on first use
-// and resetting it at the first call of each run.
+// and resetting it at the first call of each run. The scratch memory frees
+// itself when the Env is collected (mem.Buffer has a cleanup).
 func begin(env *interp.Env) (*runState, error) {
-	st := lookupState(env)
+	st, _ := env.HelperState.(*runState)
 	if st == nil {
 		b, err := mem.Alloc(scratchSize)
 		if err != nil {
 			return nil, fmt.Errorf("allocating helper scratch memory: %w", err)
 		}
-		st = &runState{owner: weak.Make(env), scratch: b}
-		key := uintptr(unsafe.Pointer(env))
-		states.Store(key, st)
-		runtime.AddCleanup(env, func(st *runState) {
-			states.CompareAndDelete(key, st)
-			st.release()
-			st.scratch.Free()
-		}, st)
+		st = &runState{scratch: b, run: env.RunID - 1}
+		env.HelperState = st
 	}
-	if _, ok := env.Regions.Find(st.scratch.Addr()); !ok {
+	if st.run != env.RunID {
 		st.release() // left over from an earlier run
 		if err := env.GrantMap(st.scratch.Addr(), []mem.Region{st.scratchRegion()}); err != nil {
 			return nil, err
 		}
+		st.run = env.RunID
 	}
 	return st, nil
 }
@@ -100,7 +80,7 @@ func (st *runState) scratchRegion() mem.Region {
 func (st *runState) release() (lock uint64, records int) {
 	lock, records = st.lock, len(st.reserved)
 	if st.lock != 0 {
-		atomic.StoreUint32(mem.Atomic32(st.lock), 0)
+		maps.SpinUnlock(st.lock)
 		st.lock = 0
 	}
 	for _, r := range st.reserved {
@@ -149,9 +129,6 @@ func HeldLock(env *interp.Env) (uint64, bool) {
 	if st == nil || st.lock == 0 {
 		return 0, false
 	}
-	if _, ok := env.Regions.Find(st.scratch.Addr()); !ok {
-		return 0, false // held by an earlier run, released at the next call
-	}
 	return st.lock, true
 }
 
@@ -171,8 +148,7 @@ func lockWord(env *interp.Env, helper string, addr uint64) (*uint32, error) {
 // lets a program hold one lock at a time; taking a second one (or the same
 // one twice, which would deadlock) fails the run.
 func (s *set) spinLock(env *interp.Env, addr, _, _, _, _ uint64) (uint64, error) {
-	w, err := lockWord(env, "spin_lock", addr)
-	if err != nil {
+	if _, err := lockWord(env, "spin_lock", addr); err != nil {
 		return 0, err
 	}
 	st, err := begin(env)
@@ -182,20 +158,8 @@ func (s *set) spinLock(env *interp.Env, addr, _, _, _, _ uint64) (uint64, error)
 	if st.lock != 0 {
 		return 0, argError("spin_lock", "the program already holds the lock at %#x (one lock at a time)", st.lock)
 	}
-	var deadline time.Time
-	for spins := 0; !atomic.CompareAndSwapUint32(w, 0, 1); spins++ {
-		switch {
-		case spins < 64:
-		case spins%1024 == 0:
-			if deadline.IsZero() {
-				deadline = time.Now().Add(s.spinTimeout)
-			} else if time.Now().After(deadline) {
-				return 0, argError("spin_lock", "the lock at %#x is still held after %v", addr, s.spinTimeout)
-			}
-			fallthrough
-		default:
-			runtime.Gosched()
-		}
+	if !maps.SpinLockTimeout(addr, s.spinTimeout) {
+		return 0, argError("spin_lock", "the lock at %#x is still held after %v", addr, s.spinTimeout)
 	}
 	st.lock = addr
 	return 0, nil
@@ -203,8 +167,7 @@ func (s *set) spinLock(env *interp.Env, addr, _, _, _, _ uint64) (uint64, error)
 
 // bpf_spin_unlock(lock): release the lock the program holds.
 func spinUnlock(env *interp.Env, addr, _, _, _, _ uint64) (uint64, error) {
-	w, err := lockWord(env, "spin_unlock", addr)
-	if err != nil {
+	if _, err := lockWord(env, "spin_unlock", addr); err != nil {
 		return 0, err
 	}
 	held, ok := HeldLock(env)
@@ -215,6 +178,6 @@ func spinUnlock(env *interp.Env, addr, _, _, _, _ uint64) (uint64, error) {
 		return 0, argError("spin_unlock", "the lock at %#x is not held", addr)
 	}
 	lookupState(env).lock = 0
-	atomic.StoreUint32(w, 0)
+	maps.SpinUnlock(addr)
 	return 0, nil
 }

@@ -117,6 +117,11 @@ type Env struct {
 	PacketStart, PacketEnd uint64
 	// Value is free for the embedder: a Go object its helpers need.
 	Value any
+	// HelperState belongs to the standard helpers (internal/helpers): what
+	// they keep between calls. It survives Reset; RunID tells runs apart.
+	HelperState any
+	// RunID counts the runs of this Env: Reset increments it.
+	RunID uint64
 	// Prog is the state of the program type (the packet of an XDP or tc
 	// run, ...), for the helpers of that type.
 	Prog any

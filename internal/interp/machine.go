@@ -67,6 +67,7 @@ func (m *Machine) Reset() {
 		clear(b[len(b)-m.dirty*StackSize:])
 		m.dirty = 0
 	}
+	m.RunID++
 	m.Regions.Reset()
 	m.Regions.Add(mem.Region{Start: m.stack.Addr(), End: m.StackTop(), Writable: true, Kind: mem.KindStack})
 	m.PacketStart, m.PacketEnd = 0, 0
