@@ -420,7 +420,7 @@ func TestConcurrentHandles(t *testing.T) {
 		})
 	}
 	wg.Go(func() {
-		for range iters(30000) {
+		for range iters(300) {
 			live.Range(func(h, v any) bool {
 				if got, ok := FromHandle(h.(uint64)); ok && got.Handle() != h.(uint64) {
 					t.Errorf("handle %#x resolves to a map with handle %#x", h, got.Handle())
