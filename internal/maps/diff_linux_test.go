@@ -56,6 +56,17 @@ func lpmKeys(r *rand.Rand) []byte {
 	return k
 }
 
+// lpm6Keys draws prefixes of a few IPv6 addresses.
+func lpm6Keys(r *rand.Rand) []byte {
+	k := make([]byte, 20)
+	binary.NativeEndian.PutUint32(k, []uint32{0, 16, 48, 63, 64, 65, 96, 127, 128, 128, 129}[r.IntN(11)])
+	k[4], k[5] = 0x20, 0x01
+	for i := 6; i < 20; i++ {
+		k[i] = []byte{0, 0xff, 0x80}[r.IntN(3)*(r.IntN(4)/3)]
+	}
+	return k
+}
+
 func TestKernelDifferential(t *testing.T) {
 	needKernel(t)
 	ncpu := possibleCPUs(t)
@@ -70,6 +81,7 @@ func TestKernelDifferential(t *testing.T) {
 		{"array", Spec{Type: TypeArray, KeySize: 4, ValueSize: 12, MaxEntries: 5}, indexKeys(7), true, 1000},
 		{"percpu array", Spec{Type: TypePerCPUArray, KeySize: 4, ValueSize: 4, MaxEntries: 3, NumCPU: ncpu}, indexKeys(5), true, 1000},
 		{"lpm", Spec{Type: TypeLPMTrie, KeySize: 8, ValueSize: 8, MaxEntries: 12, Flags: FlagNoPrealloc}, lpmKeys, true, 5000},
+		{"lpm ipv6", Spec{Type: TypeLPMTrie, KeySize: 20, ValueSize: 3, MaxEntries: 20, Flags: FlagNoPrealloc}, lpm6Keys, true, 5000},
 		{"queue", Spec{Type: TypeQueue, ValueSize: 8, MaxEntries: 4}, nil, false, 1000},
 		{"stack", Spec{Type: TypeStack, ValueSize: 3, MaxEntries: 3}, nil, false, 1000},
 		{"bloom", Spec{Type: TypeBloomFilter, ValueSize: 4, MaxEntries: 3, MapExtra: 2, Flags: FlagZeroSeed}, nil, false, 1000},

@@ -217,3 +217,17 @@ func TestKernelCreateErrors(t *testing.T) {
 }
 
 var _ = syscall.EINVAL
+
+// kernelMapID is the ID of the kernel map fd (BPF_OBJ_GET_INFO_BY_FD).
+func kernelMapID(t testing.TB, fd int) uint32 {
+	var info [88]byte
+	var a [128]byte
+	binary.NativeEndian.PutUint32(a[0:], uint32(fd))
+	binary.NativeEndian.PutUint32(a[4:], uint32(len(info)))
+	binary.NativeEndian.PutUint64(a[8:], uint64(uintptr(unsafe.Pointer(&info[0]))))
+	if _, err := bpfCall(15, &a); err != nil {
+		t.Fatalf("BPF_OBJ_GET_INFO_BY_FD: %v", err)
+	}
+	runtime.KeepAlive(&info)
+	return binary.NativeEndian.Uint32(info[4:])
+}
