@@ -21,6 +21,7 @@ package ebpfvm
 import (
 	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
 // Helper types, shared with the engine.
@@ -36,6 +37,9 @@ type (
 	Env = interp.Env
 	// RunError is a run-time failure at one instruction.
 	RunError = interp.Error
+	// HelperProto is a helper's typed prototype for the verifier: the
+	// kinds of its arguments and of its return value.
+	HelperProto = verifier.HelperProto
 )
 
 // Run-time errors, wrapped in *RunError.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ebpfvm/ebpfvm"
 	"github.com/ebpfvm/ebpfvm/isa"
+	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
 // A program reads its context and returns a value.
@@ -37,6 +38,8 @@ func ExampleHelpers() {
 		Func: func(env *ebpfvm.Env, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 			return 1_000_000, nil // a fixed clock for a test
 		},
+		// What the verifier checks calls against: no arguments, a scalar.
+		Proto: &ebpfvm.HelperProto{Name: "bpf_ktime_get_ns", Ret: verifier.RetInteger},
 	})
 	insns, _ := isa.Assemble("call bpf_ktime_get_ns\nr0 /= 1000\nexit")
 	prog, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Helpers: helpers})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ebpfvm/ebpfvm/internal/mem"
 	"github.com/ebpfvm/ebpfvm/isa"
+	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
 // HelperFunc implements a helper or kfunc. It receives the run's Env and the
@@ -18,6 +19,10 @@ type Helper struct {
 	ID   int32  // Linux helper ID (BPF_FUNC_*), or a kfunc ID
 	Name string // e.g. "bpf_map_lookup_elem"
 	Func HelperFunc
+	// Proto is the typed prototype (argument and return kinds) the
+	// verifier checks calls against. Helpers without one can be called
+	// only by programs that run unverified (checked mode).
+	Proto *verifier.HelperProto
 }
 
 // Helpers is a set of helpers and kfuncs, keyed by ID. The zero value is
