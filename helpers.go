@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/ebpfvm/ebpfvm/internal/helpers"
+	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
 // standardHelpers is the kernel's helper set (internal/helpers) for
@@ -14,6 +15,9 @@ func standardHelpers(opts *CollectionOptions) *Helpers {
 
 func newStandardHelpers(trace io.Writer) *Helpers {
 	h := &Helpers{}
-	helpers.Register(h, &helpers.Config{TraceOutput: trace})
+	for _, hp := range helpers.Standard(&helpers.Config{TraceOutput: trace}) {
+		hp.Proto = verifier.KernelHelper(hp.ID)
+		h.Register(hp)
+	}
 	return h
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
 	"github.com/ebpfvm/ebpfvm/isa"
+	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
 // errno returns -e as a helper's return value.
@@ -49,7 +50,7 @@ func registerTypeHelpers(h *Helpers, t ebpf.ProgramType) error {
 			}
 			if !h.Has(id) {
 				full, _ := isa.HelperName(id)
-				h.Register(Helper{ID: id, Name: full, Func: th.fn})
+				h.Register(Helper{ID: id, Name: full, Func: th.fn, Proto: verifier.KernelHelper(id)})
 			}
 		}
 	}
