@@ -30,7 +30,7 @@ type slot struct{ m Map }
 
 var handles struct {
 	once sync.Once
-	base uint64
+	base atomic.Uint64 // set once; FromHandle may run concurrently with the first New
 	err  error
 
 	mu     sync.Mutex // serialises allocation
@@ -46,7 +46,7 @@ func reserveHandles() {
 		return
 	}
 	// Never unmapped: handles must stay unreadable for the process's life.
-	handles.base = uint64(uintptr(unsafePointer(&b[0])))
+	handles.base.Store(uint64(uintptr(unsafePointer(&b[0]))))
 }
 
 // register gives m a slot: its handle and ID.
@@ -74,7 +74,7 @@ func register(m Map) (handle uint64, id uint32, err error) {
 		}
 		s.Store(&slot{m: m})
 		handles.used++
-		return handles.base + uint64(i)*handleStride, i + 1, nil
+		return handles.base.Load() + uint64(i)*handleStride, i + 1, nil
 	}
 }
 
@@ -90,8 +90,9 @@ func unregister(id uint32) {
 // FromHandle returns the open map whose handle is h. It is O(1) and
 // lock-free, safe concurrently with New and Close.
 func FromHandle(h uint64) (Map, bool) {
-	off := h - handles.base
-	if h < handles.base || off >= handleSlots*handleStride || off%handleStride != 0 || handles.base == 0 {
+	base := handles.base.Load()
+	off := h - base
+	if h < base || off >= handleSlots*handleStride || off%handleStride != 0 || base == 0 {
 		return nil, false
 	}
 	return fromSlot(uint32(off / handleStride))
@@ -131,21 +132,32 @@ type common struct {
 	destroy func() // frees the memory when the last reference goes
 }
 
-// init registers the map and takes the creator's reference.
+// init records the spec and takes the creator's reference.
 func (c *common) init(self Map, spec *Spec) error {
 	c.spec = *spec
 	if spec.InnerMap != nil {
 		inner := *spec.InnerMap
 		c.spec.InnerMap = &inner
 	}
-	h, id, err := register(self)
-	if err != nil {
-		return err
-	}
-	c.handle, c.id = h, id
 	c.refs.Store(1)
 	return nil
 }
+
+// publish gives the finished map its handle and ID: from now on
+// FromHandle finds it. If that fails, the map's memory is freed.
+func (c *common) publish(self Map) error {
+	h, id, err := register(self)
+	if err != nil {
+		if c.destroy != nil {
+			c.destroy()
+		}
+		return err
+	}
+	c.handle, c.id = h, id
+	return nil
+}
+
+type publisher interface{ publish(self Map) error }
 
 func (c *common) Spec() *Spec           { return &c.spec }
 func (c *common) Handle() uint64        { return c.handle }

@@ -35,6 +35,17 @@ func errf(errno syscall.Errno, format string, args ...any) error {
 // sockmaps, storage maps, arenas, user ring buffers, ...) fail with
 // EOPNOTSUPP. Memory that cannot be mapped fails with ENOMEM.
 func New(spec *Spec) (Map, error) {
+	m, err := create(spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.(publisher).publish(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func create(spec *Spec) (Map, error) {
 	s := *spec
 	if err := check(&s); err != nil {
 		return nil, err
