@@ -100,16 +100,13 @@ func (c *Code) decode(in isa.Instruction, i int, h *Helpers) (inst, error) {
 	d := inst{dst: uint8(in.Dst), src: uint8(in.Src), off: int32(in.Offset), imm: int64(in.Imm)}
 	op := in.Opcode
 	switch op.Class() {
-	case isa.ClassALU64:
-		d.op = alu64Op(op, in)
+	case isa.ClassALU64, isa.ClassALU:
+		d.op = aluOp(op, in)
 		if op.Source() == isa.SourceK && (op.Op() == isa.ALULsh || op.Op() == isa.ALURsh || op.Op() == isa.ALUArsh) {
-			d.imm &= 63
-		}
-	case isa.ClassALU:
-		d.op = alu32Op(op, in)
-		if op.Source() == isa.SourceK {
-			switch op.Op() {
-			case isa.ALULsh, isa.ALURsh, isa.ALUArsh:
+			// Shift counts by an immediate are masked once, here.
+			if op.Class() == isa.ClassALU64 {
+				d.imm &= 63
+			} else {
 				d.imm &= 31
 			}
 		}
@@ -212,150 +209,64 @@ func (c *Code) decodeJump(d inst, in isa.Instruction, i int, h *Helpers) (inst, 
 // opJeq.. opJsle groups.
 var jumpIndex = [16]int8{-1, 0, 1, 2, 3, 4, 5, 6, -1, -1, 7, 8, 9, 10, -1, -1}
 
-func alu64Op(op isa.Opcode, in isa.Instruction) uint8 {
-	signed := in.Offset == 1
-	if op.Source() == isa.SourceK {
-		switch op.Op() {
-		case isa.ALUAdd:
-			return opAdd64K
-		case isa.ALUSub:
-			return opSub64K
-		case isa.ALUMul:
-			return opMul64K
-		case isa.ALUDiv:
-			return pick(signed, opSdiv64K, opDiv64K)
-		case isa.ALUOr:
-			return opOr64K
-		case isa.ALUAnd:
-			return opAnd64K
-		case isa.ALULsh:
-			return opLsh64K
-		case isa.ALURsh:
-			return opRsh64K
-		case isa.ALUMod:
-			return pick(signed, opSmod64K, opMod64K)
-		case isa.ALUXor:
-			return opXor64K
-		case isa.ALUMov:
-			return opMov64K
-		case isa.ALUArsh:
-			return opArsh64K
-		case isa.ALUNeg:
-			return opNeg64
-		case isa.ALUEnd:
-			return [...]uint8{16: opBswap16, 32: opBswap32, 64: opBswap64}[in.Imm]
-		}
-		return opInvalid
-	}
-	switch op.Op() {
-	case isa.ALUAdd:
-		return opAdd64X
-	case isa.ALUSub:
-		return opSub64X
-	case isa.ALUMul:
-		return opMul64X
-	case isa.ALUDiv:
-		return pick(signed, opSdiv64X, opDiv64X)
-	case isa.ALUOr:
-		return opOr64X
-	case isa.ALUAnd:
-		return opAnd64X
-	case isa.ALULsh:
-		return opLsh64X
-	case isa.ALURsh:
-		return opRsh64X
-	case isa.ALUMod:
-		return pick(signed, opSmod64X, opMod64X)
-	case isa.ALUXor:
-		return opXor64X
-	case isa.ALUMov:
-		switch in.Offset {
-		case 8:
-			return opMovsx64X8
-		case 16:
-			return opMovsx64X16
-		case 32:
-			return opMovsx64X32
-		}
-		return opMov64X
-	case isa.ALUArsh:
-		return opArsh64X
-	}
-	return opInvalid
+// aluOps gives, for each ALU operation (op>>4), its internal opcodes in
+// the four forms: 64-bit immediate, 64-bit register, 32-bit immediate,
+// 32-bit register. Division and modulo list the unsigned form; the signed
+// one (offset 1) is in signedOps. Zero marks forms that do not exist or
+// that aluOp decodes itself (neg, mov with sign extension, byte swaps).
+var aluOps = [16][4]uint8{
+	isa.ALUAdd >> 4:  {opAdd64K, opAdd64X, opAdd32K, opAdd32X},
+	isa.ALUSub >> 4:  {opSub64K, opSub64X, opSub32K, opSub32X},
+	isa.ALUMul >> 4:  {opMul64K, opMul64X, opMul32K, opMul32X},
+	isa.ALUDiv >> 4:  {opDiv64K, opDiv64X, opDiv32K, opDiv32X},
+	isa.ALUOr >> 4:   {opOr64K, opOr64X, opOr32K, opOr32X},
+	isa.ALUAnd >> 4:  {opAnd64K, opAnd64X, opAnd32K, opAnd32X},
+	isa.ALULsh >> 4:  {opLsh64K, opLsh64X, opLsh32K, opLsh32X},
+	isa.ALURsh >> 4:  {opRsh64K, opRsh64X, opRsh32K, opRsh32X},
+	isa.ALUNeg >> 4:  {opNeg64, 0, opNeg32, 0},
+	isa.ALUMod >> 4:  {opMod64K, opMod64X, opMod32K, opMod32X},
+	isa.ALUXor >> 4:  {opXor64K, opXor64X, opXor32K, opXor32X},
+	isa.ALUMov >> 4:  {opMov64K, opMov64X, opMov32K, opMov32X},
+	isa.ALUArsh >> 4: {opArsh64K, opArsh64X, opArsh32K, opArsh32X},
 }
 
-func alu32Op(op isa.Opcode, in isa.Instruction) uint8 {
-	signed := in.Offset == 1
+var signedOps = map[uint8]uint8{
+	opDiv64K: opSdiv64K, opDiv64X: opSdiv64X, opDiv32K: opSdiv32K, opDiv32X: opSdiv32X,
+	opMod64K: opSmod64K, opMod64X: opSmod64X, opMod32K: opSmod32K, opMod32X: opSmod32X,
+}
+
+// movsxOps are the sign-extending moves by offset (8, 16, 32), for 64-
+// and 32-bit destinations.
+var movsxOps = map[int16][2]uint8{8: {opMovsx64X8, opMovsx32X8}, 16: {opMovsx64X16, opMovsx32X16}, 32: {opMovsx64X32, 0}}
+
+// aluOp decodes an ALU or ALU64 instruction that isa.CheckInstruction
+// accepted.
+func aluOp(op isa.Opcode, in isa.Instruction) uint8 {
+	alu64, x := op.Class() == isa.ClassALU64, op.Source() == isa.SourceX
 	if op.Op() == isa.ALUEnd {
-		if op.Source() == isa.SourceX { // BPF_TO_BE
+		switch {
+		case alu64: // bswap
+			return [...]uint8{16: opBswap16, 32: opBswap32, 64: opBswap64}[in.Imm]
+		case x: // BPF_TO_BE
 			return [...]uint8{16: opBe16, 32: opBe32, 64: opBe64}[in.Imm]
 		}
 		return [...]uint8{16: opLe16, 32: opLe32, 64: opLe64}[in.Imm]
 	}
-	if op.Source() == isa.SourceK {
-		switch op.Op() {
-		case isa.ALUAdd:
-			return opAdd32K
-		case isa.ALUSub:
-			return opSub32K
-		case isa.ALUMul:
-			return opMul32K
-		case isa.ALUDiv:
-			return pick(signed, opSdiv32K, opDiv32K)
-		case isa.ALUOr:
-			return opOr32K
-		case isa.ALUAnd:
-			return opAnd32K
-		case isa.ALULsh:
-			return opLsh32K
-		case isa.ALURsh:
-			return opRsh32K
-		case isa.ALUMod:
-			return pick(signed, opSmod32K, opMod32K)
-		case isa.ALUXor:
-			return opXor32K
-		case isa.ALUMov:
-			return opMov32K
-		case isa.ALUArsh:
-			return opArsh32K
-		case isa.ALUNeg:
-			return opNeg32
-		}
-		return opInvalid
+	form := 0
+	if x {
+		form = 1
 	}
-	switch op.Op() {
-	case isa.ALUAdd:
-		return opAdd32X
-	case isa.ALUSub:
-		return opSub32X
-	case isa.ALUMul:
-		return opMul32X
-	case isa.ALUDiv:
-		return pick(signed, opSdiv32X, opDiv32X)
-	case isa.ALUOr:
-		return opOr32X
-	case isa.ALUAnd:
-		return opAnd32X
-	case isa.ALULsh:
-		return opLsh32X
-	case isa.ALURsh:
-		return opRsh32X
-	case isa.ALUMod:
-		return pick(signed, opSmod32X, opMod32X)
-	case isa.ALUXor:
-		return opXor32X
-	case isa.ALUMov:
-		switch in.Offset {
-		case 8:
-			return opMovsx32X8
-		case 16:
-			return opMovsx32X16
-		}
-		return opMov32X
-	case isa.ALUArsh:
-		return opArsh32X
+	if !alu64 {
+		form += 2
 	}
-	return opInvalid
+	if op.Op() == isa.ALUMov && x && in.Offset != 0 {
+		return movsxOps[in.Offset][form/2]
+	}
+	d := aluOps[op.Op()>>4][form]
+	if in.Offset == 1 && (op.Op() == isa.ALUDiv || op.Op() == isa.ALUMod) {
+		d = signedOps[d]
+	}
+	return d
 }
 
 func atomicOp(size uint8, imm int32) uint8 {
@@ -388,11 +299,4 @@ var atomicOps = map[int32][2]uint8{
 	isa.AtomicXor | isa.AtomicFetch: {opAtomicFetchXor32, opAtomicFetchXor64},
 	isa.AtomicXchg:                  {opAtomicXchg32, opAtomicXchg64},
 	isa.AtomicCmpXchg:               {opAtomicCmpXchg32, opAtomicCmpXchg64},
-}
-
-func pick(cond bool, a, b uint8) uint8 {
-	if cond {
-		return a
-	}
-	return b
 }
