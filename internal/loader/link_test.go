@@ -12,7 +12,7 @@ import (
 
 func TestLink(t *testing.T) {
 	ps := &ebpf.ProgramSpec{Name: "p", Instructions: asm.Instructions{
-		asm.LoadMapPtr(asm.R1, 0).WithReference("counts"),     // slots 0-1
+		asm.LoadMapPtr(asm.R1, 0).WithReference("counts"),      // slots 0-1
 		asm.LoadMapValue(asm.R2, 0, 12).WithReference(".data"), // slots 2-3
 		asm.Call.Label("helper"),                               // slot 4
 		asm.Return(),                                           // slot 5
