@@ -43,10 +43,46 @@ type lpmTrie struct {
 
 type lpmNode struct {
 	child     [2]atomic.Pointer[lpmNode]
+	hi        uint64 // the first 8 bytes of data, big-endian, zero-padded
 	prefixlen uint32
-	im        atomic.Bool // intermediate node: no value
 	slot      uint32
+	im        atomic.Bool // intermediate node: no value
 	data      []byte
+}
+
+// head is the first 8 bytes of data as a big-endian number: the first 64
+// bits of a prefix are compared (and, for IPv4, all of them) without
+// touching the data slice.
+func head(data []byte) uint64 {
+	if len(data) >= 8 {
+		return binary.BigEndian.Uint64(data)
+	}
+	var b [8]byte
+	copy(b[:], data)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+func newNode(plen uint32, data []byte) *lpmNode {
+	return &lpmNode{prefixlen: plen, data: data, hi: head(data)}
+}
+
+// match is lpmMatch(n.data, data, limit) with the key's head precomputed.
+func (n *lpmNode) match(hi uint64, data []byte, limit uint32) uint32 {
+	if x := n.hi ^ hi; x != 0 {
+		return min(uint32(bits.LeadingZeros64(x)), limit)
+	}
+	if limit <= 64 || len(data) <= 8 {
+		return min(limit, uint32(len(data))*8)
+	}
+	return 64 + lpmMatch(n.data[8:], data[8:], limit-64)
+}
+
+// bit is extractBit(data, index) with the key's head precomputed.
+func bit(hi uint64, data []byte, index uint32) int {
+	if index < 64 {
+		return int(hi>>(63-index)) & 1
+	}
+	return extractBit(data, index)
 }
 
 func newLPM(s *Spec) (Map, error) {
@@ -124,8 +160,9 @@ func (t *lpmTrie) lookup(plen uint32, data []byte) *lpmNode {
 		return nil
 	}
 	var found *lpmNode
+	hi := head(data)
 	for node := t.root.Load(); node != nil; {
-		m := lpmMatch(node.data, data, min(node.prefixlen, plen))
+		m := node.match(hi, data, min(node.prefixlen, plen))
 		if m == t.maxPrefix {
 			return node
 		}
@@ -135,7 +172,7 @@ func (t *lpmTrie) lookup(plen uint32, data []byte) *lpmNode {
 		if !node.im.Load() {
 			found = node
 		}
-		node = node.child[extractBit(data, node.prefixlen)].Load()
+		node = node.child[bit(hi, data, node.prefixlen)].Load()
 	}
 	return found
 }
@@ -161,7 +198,7 @@ func (t *lpmTrie) update(key, value []byte, flags uint64) error {
 		return syscall.EINVAL
 	}
 	data := key[4 : 4+t.dataSize]
-	nn := &lpmNode{prefixlen: plen, data: append([]byte(nil), data...)}
+	nn := newNode(plen, append([]byte(nil), data...))
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	setValue := func() {
@@ -218,7 +255,7 @@ func (t *lpmTrie) update(key, value []byte, flags uint64) error {
 		return nil
 	}
 	// They differ after m bits: an intermediate node parents both.
-	im := &lpmNode{prefixlen: m, data: node.data}
+	im := newNode(m, node.data)
 	im.im.Store(true)
 	if extractBit(data, m) == 1 {
 		im.child[0].Store(node)
