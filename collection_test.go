@@ -167,3 +167,49 @@ func TestTailCalls(t *testing.T) {
 		t.Fatalf("runs = %d, %v; want 34 (the entry program and 33 tail calls)", runs, err)
 	}
 }
+
+func TestMapBatch(t *testing.T) {
+	c := newCollection(t, &ebpf.CollectionSpec{Maps: map[string]*ebpf.MapSpec{
+		"hash": {Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: 16},
+	}})
+	m := c.Maps["hash"]
+	keys := []uint32{1, 2, 3, 4, 5}
+	vals := []uint64{10, 20, 30, 40, 50}
+	if n, err := m.BatchUpdate(keys, vals, nil); n != 5 || err != nil {
+		t.Fatalf("BatchUpdate = %d, %v", n, err)
+	}
+	var cur ebpfvm.MapBatchCursor
+	gotK, gotV := make([]uint32, 2), make([]uint64, 2)
+	sum, total := uint64(0), 0
+	for {
+		n, err := m.BatchLookup(&cur, gotK, gotV, nil)
+		for i := range n {
+			sum += uint64(gotK[i]) + gotV[i]
+		}
+		total += n
+		if errors.Is(err, ebpfvm.ErrKeyNotExist) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if total != 5 || sum != 165 {
+		t.Fatalf("batch lookup read %d entries, sum %d", total, sum)
+	}
+	if n, err := m.BatchDelete([]uint32{1, 2}, nil); n != 2 || err != nil {
+		t.Fatalf("BatchDelete = %d, %v", n, err)
+	}
+	if n, err := m.BatchDelete([]uint32{9}, nil); n != 0 || !errors.Is(err, ebpfvm.ErrKeyNotExist) {
+		t.Fatalf("BatchDelete of a missing key = %d, %v", n, err)
+	}
+	var cur2 ebpfvm.MapBatchCursor
+	n, err := m.BatchLookupAndDelete(&cur2, make([]byte, 4*4), make([]byte, 4*8), nil)
+	if n != 3 || !errors.Is(err, ebpfvm.ErrKeyNotExist) {
+		t.Fatalf("BatchLookupAndDelete = %d, %v", n, err)
+	}
+	var k uint32
+	if err := m.NextKey(nil, &k); !errors.Is(err, ebpfvm.ErrKeyNotExist) {
+		t.Fatalf("map not empty after lookup-and-delete: %v", err)
+	}
+}
