@@ -76,6 +76,14 @@ func (a *arrayMap) Bytes() []byte {
 	return b[:cap(b)]
 }
 
+func (a *arrayMap) Layout() ArrayLayout {
+	l := ArrayLayout{Base: a.addr, ElemSize: a.elemSize, MaxEntries: a.max}
+	if a.percpu {
+		l.CPUStride = a.elemSize * uint64(a.max)
+	}
+	return l
+}
+
 func (a *arrayMap) slot(i uint32, cpu int) unsafe.Pointer {
 	if a.percpu {
 		return unsafe.Add(a.base, (uint64(cpu)*uint64(a.max)+uint64(i))*a.elemSize)

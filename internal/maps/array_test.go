@@ -78,6 +78,10 @@ func TestPerCPUArray(t *testing.T) {
 	if d := m.LookupAddr(u32(1), 1) - m.LookupAddr(u32(1), 0); d != 16 {
 		t.Errorf("CPU stride %d, want 16", d)
 	}
+	l := m.(DirectArray).Layout()
+	if l.Base+l.CPUStride*3+l.ElemSize*1 != m.LookupAddr(u32(1), 3) || l.MaxEntries != 2 || l.ElemSize != 8 {
+		t.Errorf("layout %+v", l)
+	}
 	wantErrno(t, "noexist", m.Update(u32(0), want, UpdateNoExist), syscall.EEXIST)
 	wantErrno(t, "lock", m.Update(u32(0), want, UpdateLock), syscall.EINVAL)
 	wantErrno(t, "update", m.Update(u32(0), out, UpdateExist), 0)

@@ -910,8 +910,12 @@ func (t *htab) NextKey(key, nextOut []byte) error {
 }
 
 // ForEach walks the map without locks, as bpf_for_each_map_elem does: fn
-// may update or delete elements, including the current one.
+// may update or delete elements, including the current one. Hash of maps
+// is not iterable (as in the kernel): ForEach does nothing.
 func (t *htab) ForEach(cpu int, fn func(key []byte, valueAddr uint64) bool) int {
+	if t.fd {
+		return 0
+	}
 	if !t.percpu {
 		cpu = 0
 	} else if uint(cpu) >= uint(t.ncpu) {

@@ -251,3 +251,21 @@ type Iterable interface {
 	// false. It returns the number of calls.
 	ForEach(cpu int, fn func(key []byte, valueAddr uint64) bool) int
 }
+
+// DirectArray is implemented by arrays and per-CPU arrays. The value of
+// index i (on CPU cpu) is at Base + cpu*CPUStride + i*ElemSize, for
+// i < MaxEntries, for the map's life: a JIT can inline lookups, as the
+// kernel's array_map_gen_lookup does, and a loader can resolve direct value
+// addresses (BPF_PSEUDO_MAP_VALUE) of global data.
+type DirectArray interface {
+	Map
+	Layout() ArrayLayout
+}
+
+// ArrayLayout is where an array's values are.
+type ArrayLayout struct {
+	Base       uint64
+	ElemSize   uint64 // value_size rounded up to 8
+	CPUStride  uint64 // 0 for arrays that are not per-CPU
+	MaxEntries uint32
+}
