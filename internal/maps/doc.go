@@ -30,8 +30,12 @@
 // valid for the map's life, like the kernel's preallocated (or
 // RCU-protected) elements: a deleted element may be reused for another key
 // but its memory is never unmapped while the map lives. A map's value
-// memory is one or two fixed regions (Regions), which checked mode grants
-// to the programs that use the map. Writes by programs to values that Go
+// memory is one fixed region (Regions; none for maps whose values programs
+// never address: queues, stacks, bloom filters, prog arrays, maps of
+// maps), which checked mode grants to the programs that use the map. A
+// ring buffer's region is its data area, mapped twice in a row so that
+// records that wrap are contiguous. Arrays expose their layout
+// (DirectArray) so that a JIT can inline lookups. Writes by programs to values that Go
 // code reads at the same time are the same data race as in the kernel; as
 // the memory is not Go's, neither the race detector nor the collector is
 // involved. Hash maps keep their keys, links and states off the heap as
@@ -61,6 +65,11 @@
 // the kernel does when the last user reference goes. Unlike the kernel we
 // have no RCU grace period: an inner map removed from a map of maps while a
 // program still uses it is freed at once if nothing else holds it.
+//
+// Ring buffer records must be submitted or discarded: a record left
+// reserved stops the consumer at it, as in the kernel (whose verifier
+// makes programs release them). Whoever runs unverified programs should
+// discard what a run reserved and did not release.
 //
 // # Locking
 //
