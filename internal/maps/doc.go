@@ -85,6 +85,10 @@
 // where the kernel takes a spinlock. Prog array slots and map-of-maps
 // values are read with one atomic load.
 //
+// The word of a bpf_spin_lock in a value reads 1 while held and 0 when free,
+// but the lock itself lives in a table outside program memory, so that a
+// program that scribbles over the value cannot wedge the host.
+//
 // # Differences from the kernel
 //
 //   - LRU eviction is a CLOCK (second chance) sweep: program lookups set a
