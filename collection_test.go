@@ -213,3 +213,21 @@ func TestMapBatch(t *testing.T) {
 		t.Fatalf("map not empty after lookup-and-delete: %v", err)
 	}
 }
+
+func TestBloomFilterLookup(t *testing.T) {
+	c := newCollection(t, &ebpf.CollectionSpec{Maps: map[string]*ebpf.MapSpec{
+		"bloom": {Type: ebpf.BloomFilter, ValueSize: 8, MaxEntries: 100},
+	}})
+	m := c.Maps["bloom"]
+	if err := m.Update(nil, uint64(42), ebpfvm.UpdateAny); err != nil {
+		t.Fatal(err)
+	}
+	v := uint64(42)
+	if err := m.Lookup(nil, &v); err != nil {
+		t.Fatalf("lookup of a pushed value: %v", err)
+	}
+	v = 7
+	if err := m.Lookup(nil, &v); !errors.Is(err, ebpfvm.ErrKeyNotExist) {
+		t.Fatalf("lookup of an absent value: %v", err)
+	}
+}

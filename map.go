@@ -119,6 +119,15 @@ func (m *Map) Lookup(key, valueOut any) error {
 		buf, direct = make([]byte, m.valueBytes()), false
 	}
 	if q, ok := m.m.(maps.QueueMap); ok && key == nil {
+		if m.Type() == ebpf.BloomFilter {
+			// A bloom filter tests valueOut: nil when it may be present,
+			// ErrKeyNotExist when it certainly is not.
+			v, err := m.encodeValue(derefValue(valueOut))
+			if err != nil {
+				return err
+			}
+			return mapError("bloom filter lookup", q.Peek(v))
+		}
 		if err := q.Peek(buf); err != nil {
 			return mapError("peek", err)
 		}
@@ -258,6 +267,18 @@ func (m *Map) Memory() ([]byte, error) {
 		return nil, fmt.Errorf("%s is not a BPF_F_MMAPABLE array", m)
 	}
 	return mm.Bytes(), nil
+}
+
+// derefValue turns a pointer to a fixed-size value into the value, so that
+// an output argument can serve as input (bloom filter lookups).
+func derefValue(v any) any {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		if _, ok := v.(*[]byte); ok {
+			return *v.(*[]byte)
+		}
+		return rv.Elem().Interface()
+	}
+	return v
 }
 
 func (m *Map) encodeValue(value any) ([]byte, error) {
