@@ -5,6 +5,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cilium/ebpf"
@@ -38,6 +39,7 @@ type ProgramOptions struct {
 // Program is a loaded program. It is safe to run from many goroutines at
 // once.
 type Program struct {
+	id       uint32
 	name     string
 	typ      ebpf.ProgramType
 	code     *interp.Code
@@ -68,8 +70,15 @@ func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Program{typ: opts.Type, code: code, helpers: h, cpus: numCPU(opts.NumCPU)}, nil
+	return &Program{id: programIDs.Add(1), typ: opts.Type, code: code, helpers: h, cpus: numCPU(opts.NumCPU)}, nil
 }
+
+// programIDs numbers programs, as the kernel's program IDs do.
+var programIDs atomic.Uint32
+
+// ID is a number unique to the program in this process; looking up a prog
+// array slot from Go yields it, as the kernel yields the program's ID.
+func (p *Program) ID() uint32 { return p.id }
 
 func numCPU(n int) int {
 	if n <= 0 {
