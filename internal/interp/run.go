@@ -69,19 +69,24 @@ func (m *Machine) accessError(c *Code, pc int, addr, size uint64, write bool) er
 
 //nolint:gocyclo // one dispatch loop, by design
 func (m *Machine) run(c *Code, pc, base int, args [5]uint64) (Result, error) {
+	if base+1 > m.dirty {
+		m.dirty = base + 1
+	}
+	res, err := m.loop(c, pc, base, args)
+	m.steps = res.Steps
+	return res, err
+}
+
+// loop is the interpreter proper. It keeps its state in locals (no
+// deferred closure may capture them, or they would live in memory rather
+// than registers); every return reports the steps taken.
+func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 	var r [16]uint64
 	r[1], r[2], r[3], r[4], r[5] = args[0], args[1], args[2], args[3], args[4]
 	r[10] = m.StackTop() - uint64(base)*StackSize
 	code := c.insns
 	depth := base
-	maxDepth := base + 1
 	steps, budget, checked := m.steps, m.budget, m.checked
-	defer func() {
-		if maxDepth > m.dirty {
-			m.dirty = maxDepth
-		}
-		m.steps = steps
-	}()
 	for {
 		in := &code[pc]
 		pc++
@@ -466,8 +471,8 @@ func (m *Machine) run(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			f.saved = [4]uint64{r[6], r[7], r[8], r[9]}
 			f.fp = r[10]
 			depth++
-			if depth+1 > maxDepth {
-				maxDepth = depth + 1
+			if depth+1 > m.dirty {
+				m.dirty = depth + 1 // the stack frames Reset must clear
 			}
 			m.frames[depth].maygoto = MaxLoops
 			r[10] = m.StackTop() - uint64(depth)*StackSize
