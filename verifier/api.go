@@ -37,6 +37,10 @@ type Options struct {
 	// Maps resolves map ld_imm64s that Loads does not name: map[fd:N] and
 	// map[idx:N] refer to Maps[N].
 	Maps []*Map
+	// FuncInfo says the program came with BTF function information (as
+	// from an ELF object), which the kernel demands before it accepts
+	// callbacks (ld_imm64 function references).
+	FuncInfo bool
 	// GPL: the program's license is GPL-compatible (GPL-only helpers).
 	GPL bool
 	// MaxInstructions is the processed-instruction budget (default

@@ -255,8 +255,49 @@ func (v *verifier) checkHelperCall(idx int, in isa.Instruction) (int, bool, erro
 	if id == FuncLoop || id == FuncForEachMapElem {
 		return v.callbackHelper(idx, p, id, &meta, cbReturn)
 	}
+	nonNull := false
+	if id == FuncMapLookupElem && meta.m != nil && (meta.m.Type == MapArray || meta.m.Type == MapPerCPUArray) {
+		if k, ok := v.constKey(&regs[2], int(meta.m.KeySize)); ok && k < uint64(meta.m.MaxEntries) {
+			nonNull = true
+		}
+	}
 	v.setHelperResult(idx, p, &meta)
+	if nonNull {
+		regs[0].flags &^= MaybeNull
+		regs[0].id = 0
+	}
 	return idx + 1, false, nil
+}
+
+// constKey reads a constant map key from the stack, as the kernel does to
+// know that an array lookup cannot fail.
+func (v *verifier) constKey(r *reg, size int) (uint64, bool) {
+	if r.typ != PtrToStack || !r.vo.isConst() || size != 4 {
+		return 0, false
+	}
+	f := v.cur.frames[r.frame]
+	off := int(r.off) + int(r.vo.value)
+	if off%8 != 0 && off%8 != -4 {
+		return 0, false
+	}
+	spi := (-off - 1) / 8
+	if spi >= len(f.stack) {
+		return 0, false
+	}
+	s := &f.stack[spi]
+	zeros := true
+	for i := 0; i < size; i++ {
+		if f.byteKind(off+i) != stackZero {
+			zeros = false
+		}
+	}
+	if zeros {
+		return 0, true
+	}
+	if s.isSpill() && s.spill.typ == Scalar && s.spill.vo.isConst() && off%8 == 0 {
+		return s.spill.vo.value & 0xffffffff, true
+	}
+	return 0, false
 }
 
 func (v *verifier) setHelperResult(idx int, p *HelperProto, meta *callMeta) {
@@ -284,8 +325,8 @@ func (v *verifier) setHelperResult(idx int, p *HelperProto, meta *callMeta) {
 		r0.markKnown(0)
 		r0.typ = PtrToMem
 		r0.id = v.newID()
-		r0.refID = r0.id
-		v.cur.refs = append(v.cur.refs, refState{id: r0.id, insn: idx})
+		r0.refID = v.newID()
+		v.cur.refs = append(v.cur.refs, refState{id: r0.refID, insn: idx})
 	case RetPtrToMemOrNull:
 		*r0 = reg{typ: PtrToMem, flags: MaybeNull, memSize: p.RetSize}
 		r0.markKnown(0)
@@ -519,6 +560,9 @@ func (v *verifier) checkMapFuncCompat(idx int, m *Map, id int32, name string) er
 			bad = m.Type != MapHash && m.Type != MapLRUHash && m.Type != MapArray && m.Type != MapPerCPUArray &&
 				m.Type != MapPerCPUHash && m.Type != MapLRUPerCPUHash
 		}
+	}
+	if bad && id == FuncTailCall {
+		return v.errf(idx, "expected prog array map for tail call")
 	}
 	if bad {
 		return v.errf(idx, "cannot pass map_type %d into func %s#%d", uint32(m.Type), name, id)

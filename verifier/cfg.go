@@ -170,7 +170,7 @@ func (v *verifier) successors(i int, out []int) []int {
 			return append(out, i+1, t)
 		}
 	case isa.ClassLD:
-		if in.Opcode == isa.OpLdImm64 {
+		if in.Opcode == isa.OpLdImm64 && !v.second[i] {
 			return append(out, i+2)
 		}
 	}
@@ -229,9 +229,6 @@ func (v *verifier) checkCFG() error {
 			if w < 0 || w >= n {
 				return v.errf(i, "jump out of range from insn %d to %d", i, w)
 			}
-			if v.second[w] {
-				return v.errf(i, "jump into the middle of ldimm64 insn %d", w)
-			}
 			switch st[w] {
 			case unseen:
 				st[w] = discovered
@@ -258,6 +255,9 @@ func (v *verifier) checkCFG() error {
 		}
 		if st[i] != explored {
 			return v.errf(i, "unreachable insn %d", i)
+		}
+		if v.insns[i].Opcode == isa.OpLdImm64 && i+1 < n && st[i+1] != unseen {
+			return v.errf(i, "jump into the middle of ldimm64 insn %d", i)
 		}
 	}
 	// Jump targets, both sides of conditional jumps, calls and the

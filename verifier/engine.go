@@ -20,6 +20,7 @@ type verifier struct {
 	insnSubprog []int
 	mapLoads    map[int]MapLoad
 	live        []uint16 // registers live at each instruction's entry
+	precise     []uint16 // registers whose value matters (see preciseIn)
 	checked     []bool   // instruction passed CheckInstruction
 
 	explored [][]*checkpoint
@@ -299,6 +300,9 @@ func (v *verifier) checkLdImm64(idx int, in isa.Instruction) error {
 	case isa.PseudoNone:
 		r.setConstScalar(isa.Imm64(in, v.insns[idx+1]))
 	case isa.PseudoFunc:
+		if !v.opts.FuncInfo {
+			return v.errf(idx, "missing btf func_info")
+		}
 		*r = reg{typ: PtrToFunc, subprog: int32(v.insnSubprog[idx+1+int(in.Imm)])}
 		r.markKnown(0)
 		r.typ = PtrToFunc
@@ -386,11 +390,18 @@ func (v *verifier) checkExit(idx int) (int, bool, error) {
 }
 
 func invalidScalarMsg(ctx string, r *reg, lo, hi int64) string {
-	s := ctx + " the register R0 "
-	if !r.vo.isUnknown() {
-		s += "has value " + tnumString(r.vo)
-	} else {
-		s += "has unknown scalar value"
+	s := ctx + " the register R0 has"
+	unknown := true
+	if r.smin > minInt64 {
+		s += sprintf(" smin=%d", r.smin)
+		unknown = false
+	}
+	if r.smax < maxInt64 {
+		s += sprintf(" smax=%d", r.smax)
+		unknown = false
+	}
+	if unknown {
+		s += " unknown scalar value"
 	}
 	return s + sprintf(" should have been in [%d, %d]", lo, hi)
 }

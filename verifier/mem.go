@@ -38,9 +38,6 @@ func (v *verifier) checkStore(idx int, in isa.Instruction) error {
 	if err := v.checkRegRead(idx, in.Dst); err != nil {
 		return err
 	}
-	if in.Opcode.Class() == isa.ClassST && v.regs()[in.Dst].typ == PtrToCtx {
-		return v.errf(idx, "BPF_ST stores into R%d %s is not allowed", in.Dst, "ctx")
-	}
 	size := isa.SizeBytes(in.Opcode.Size())
 	return v.checkMemAccess(idx, int(in.Dst), int(in.Offset), size, accWrite, valueReg, false, false, imm)
 }
@@ -318,7 +315,11 @@ func (v *verifier) checkAlignment(idx int, r *reg, off, size int, strict bool) e
 	}
 	ro := tnumAdd(r.vo, tnumConst(uint64(int64(r.off)+int64(off))))
 	if !ro.isAligned(uint64(size)) {
-		return v.errf(idx, "misaligned %saccess off %s+%d+%d size %d", desc, tnumString(r.vo), r.off, off, size)
+		vo := tnumString(r.vo)
+		if r.vo.isConst() {
+			vo = sprintf("%d", int64(r.vo.value))
+		}
+		return v.errf(idx, "misaligned %saccess off %s+%d+%d size %d", desc, vo, r.off, off, size)
 	}
 	return nil
 }
@@ -670,6 +671,9 @@ func (v *verifier) stackRead(idx, regno, off, size, dst int) error {
 // size bytes at the pointer in regno.
 func (v *verifier) checkHelperMem(idx, regno int, size int64, write, zeroOK, rawMode bool) error {
 	r := &v.regs()[regno]
+	if size == 0 && !zeroOK {
+		return v.errf(idx, "invalid zero-sized read")
+	}
 	switch r.typ {
 	case PtrToPacket, PtrToPacketMeta:
 		return v.checkPacketAccess(idx, regno, int(r.off), int(size), zeroOK)
@@ -714,7 +718,7 @@ func (v *verifier) checkStackRange(idx, regno, off, size int, write, zeroOK, raw
 	if write || rawMode {
 		t = accWrite
 	}
-	if err := v.checkStackBounds(idx, regno, off, size, t, " indirect access to"); err != nil {
+	if err := v.checkStackBounds(idx, regno, off, size, t, ""); err != nil {
 		return err
 	}
 	var minOff, maxOff int
@@ -768,9 +772,9 @@ func (v *verifier) checkStackRange(idx, regno, off, size int, write, zeroOK, raw
 			}
 		default:
 			if r.vo.isConst() {
-				return v.errf(idx, "invalid indirect read from stack R%d off %d+%d size %d", regno, minOff, i-minOff, size)
+				return v.errf(idx, "invalid read from stack R%d off %d+%d size %d", regno, minOff, i-minOff, size)
 			}
-			return v.errf(idx, "invalid indirect read from stack R%d var_off %s+%d size %d", regno, tnumString(r.vo), i-minOff, size)
+			return v.errf(idx, "invalid read from stack R%d var_off %s+%d size %d", regno, tnumString(r.vo), i-minOff, size)
 		}
 	}
 	return nil

@@ -18,6 +18,7 @@ func (v *verifier) computeLiveness() {
 		use[i], def[i] = v.useDef(i)
 	}
 	v.live = make([]uint16, n)
+	v.precise = make([]uint16, n)
 	var succ []int
 	for changed := true; changed; {
 		changed = false
@@ -37,8 +38,90 @@ func (v *verifier) computeLiveness() {
 				v.live[i] = in
 				changed = true
 			}
+			var pout uint16
+			for _, s := range succ {
+				if s >= 0 && s < n {
+					pout |= v.precise[s]
+				}
+			}
+			if p := v.preciseIn(i, pout); p != v.precise[i] {
+				v.precise[i] = p
+				changed = true
+			}
 		}
 	}
+}
+
+// preciseIn is the transfer function of the precision analysis: the
+// registers whose exact value may decide a safety check or a branch on
+// some path from instruction i (a static over-approximation of the
+// kernel's precision marks). Other live scalars are compared by type only
+// when pruning.
+func (v *verifier) preciseIn(i int, out uint16) uint16 {
+	in := v.insns[i]
+	d, s := uint16(1)<<(in.Dst&15), uint16(1)<<(in.Src&15)
+	x := in.Opcode.Source() == isa.SourceX
+	switch in.Opcode.Class() {
+	case isa.ClassALU, isa.ClassALU64:
+		op := in.Opcode.Op()
+		if op == isa.ALUMov {
+			if out&d == 0 {
+				return out
+			}
+			out &^= d
+			if x {
+				out |= s
+			}
+			return out
+		}
+		// Pointer arithmetic and divisions/shifts use the source's
+		// value; any use of a needed destination needs both operands.
+		if out&d != 0 || x {
+			out |= d
+			if x {
+				out |= s
+			}
+		}
+		return out
+	case isa.ClassLDX:
+		return out&^d | s
+	case isa.ClassST:
+		return out | d
+	case isa.ClassSTX:
+		out |= d | s
+		if in.Opcode.Mode() == isa.ModeATOMIC {
+			out |= 1
+		}
+		return out
+	case isa.ClassLD:
+		if in.Opcode == isa.OpLdImm64 {
+			return out &^ d
+		}
+		out &^= 0x3f
+		out |= 1 << 6
+		if in.Opcode.Mode() == isa.ModeIND {
+			out |= s
+		}
+		return out
+	case isa.ClassJMP, isa.ClassJMP32:
+		switch in.Opcode.Op() {
+		case isa.JmpExit:
+			if v.insnSubprog[i] != 0 || v.pt.ReturnRange != nil {
+				return out | 1
+			}
+			return out
+		case isa.JmpCall:
+			return out&^0x3f | allArgs
+		case isa.JmpJA, isa.JmpJCond:
+			return out
+		}
+		out |= d
+		if x {
+			out |= s
+		}
+		return out
+	}
+	return out
 }
 
 const allArgs = 0x3e // r1-r5
@@ -137,9 +220,7 @@ func (v *verifier) isStateVisited(idx int) (bool, error) {
 			if !force && v.jmpsProcessed-v.prevJmps < 20 && v.processed-v.prevInsns < 100 {
 				addNew = false
 			}
-			continue
-		}
-		if v.statesEqual(cp.st, cur, idx, false) {
+		} else if v.statesEqual(cp.st, cur, idx, false) {
 			cp.hit++
 			return true, nil
 		}
@@ -147,7 +228,11 @@ func (v *verifier) isStateVisited(idx int) (bool, error) {
 			cp.miss++
 		}
 		// Drop states that rarely help.
-		if cp.miss > cp.hit*3+3 && cp.branches == 0 {
+		lim := 3
+		if force && cp.branches > 0 {
+			lim = 64
+		}
+		if cp.miss > cp.hit*lim+lim {
 			list[k] = list[len(list)-1]
 			list = list[:len(list)-1]
 			v.explored[idx] = list
@@ -234,7 +319,12 @@ func (v *verifier) statesEqual(old, cur *state, idx int, exact bool) bool {
 			if live&(1<<r) == 0 {
 				continue
 			}
-			if !v.regsafe(&of.regs[r], &cf.regs[r], &ids, exact) {
+			o, c := &of.regs[r], &cf.regs[r]
+			if !exact && fi == len(old.frames)-1 && v.precise[idx]&(1<<r) == 0 &&
+				o.typ == Scalar && c.typ == Scalar {
+				continue // an imprecise scalar: any value will do
+			}
+			if !v.regsafe(o, c, &ids, exact) {
 				return false
 			}
 		}

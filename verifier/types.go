@@ -114,8 +114,11 @@ func (r *reg) notNull() bool {
 	if r.flags&MaybeNull != 0 {
 		return false
 	}
+	if r.smin <= -maxVarOff || r.smax >= maxVarOff {
+		return false
+	}
 	switch r.typ {
-	case PtrToStack, PtrToCtx, ConstPtrToMap, PtrToMapValue, PtrToMapKey, PtrToPacket, PtrToPacketMeta, PtrToMem, PtrToFunc:
+	case ConstPtrToMap, PtrToMapValue, PtrToMapKey, PtrToMem:
 		return true
 	}
 	return false

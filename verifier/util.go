@@ -22,4 +22,4 @@ func hexC(v uint64) string {
 }
 
 // tnumString is the kernel's tnum_strn.
-func tnumString(t tnum) string { return "(" + hexC(t.value) + "; " + hexC(t.mask) + ")" }
+func tnumString(t tnum) string { return fmt.Sprintf("(%#x; %#x)", t.value, t.mask) }

@@ -1,0 +1,11 @@
+# type: xdp
+# map: array key=4 value=8 entries=4
+# expect: accept
+r1 = 0
+*(u32 *)(r10 -4) = r1
+r2 = r10
+r2 += -4
+r1 = map[fd:0]
+call bpf_map_lookup_elem
+r0 = *(u32 *)(r0 +0)
+exit

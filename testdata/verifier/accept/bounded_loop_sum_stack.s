@@ -1,0 +1,13 @@
+# type: xdp
+# expect: accept
+r1 = 0
+r2 = 0
+*(u64 *)(r10 -8) = r2
+loop:
+r3 = r10
+r3 += r1
+r0 = *(u8 *)(r3 -8)
+r1 += 1
+if r1 < 8 goto loop
+r0 = 0
+exit

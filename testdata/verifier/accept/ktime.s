@@ -1,0 +1,4 @@
+# type: xdp
+# expect: accept
+call bpf_ktime_get_ns
+exit

@@ -1,0 +1,13 @@
+# type: xdp
+# map: hash key=4 value=8 entries=16
+# expect: accept
+r1 = map[fd:0]
+*(u64 *)(r10 -16) = r1
+r1 = 0
+*(u32 *)(r10 -4) = r1
+r2 = r10
+r2 += -4
+r1 = *(u64 *)(r10 -16)
+call bpf_map_lookup_elem
+r0 = 0
+exit

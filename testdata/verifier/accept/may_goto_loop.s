@@ -1,0 +1,10 @@
+# type: xdp
+# expect: accept
+r0 = 0
+loop:
+may_goto out
+r0 += 1
+goto loop
+out:
+r0 = 0
+exit

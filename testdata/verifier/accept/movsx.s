@@ -1,0 +1,5 @@
+# type: xdp
+# expect: accept
+r1 = 0xff
+r0 = (s8)r1
+exit

@@ -1,0 +1,4 @@
+# type: xdp
+# expect: accept
+r0 = 0
+exit

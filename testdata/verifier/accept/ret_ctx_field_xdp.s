@@ -1,0 +1,4 @@
+# type: xdp
+# expect: accept
+r0 = *(u32 *)(r1 +16)
+exit

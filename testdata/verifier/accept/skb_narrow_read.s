@@ -1,0 +1,4 @@
+# type: socket_filter
+# expect: accept
+r0 = *(u8 *)(r1 +0)
+exit

@@ -1,0 +1,19 @@
+# type: xdp
+# map: hash key=4 value=8 entries=16
+# expect: reject
+# error: R0 min value is negative, either use unsigned index or do a if (index >=0) check.
+r1 = 0
+*(u32 *)(r10 -4) = r1
+r2 = r10
+r2 += -4
+r1 = map[fd:0]
+call bpf_map_lookup_elem
+if r0 == 0 goto +6
+r1 = *(u32 *)(r0 +0)
+r1 &= 3
+r1 -= 2
+r0 += r1
+r0 = *(u8 *)(r0 +0)
+exit
+r0 = 0
+exit

@@ -1,0 +1,16 @@
+# type: socket_filter
+# mode: untrusted
+# map: hash key=4 value=8 entries=16
+# expect: reject
+# error: R1 pointer comparison prohibited
+r1 = 0
+*(u32 *)(r10 -4) = r1
+r2 = r10
+r2 += -4
+r1 = map[fd:0]
+call bpf_map_lookup_elem
+if r0 == 0 goto +2
+r1 = r0
+if r0 > r1 goto +0
+r0 = 0
+exit

@@ -1,0 +1,6 @@
+# type: socket_filter
+# mode: untrusted
+# expect: reject
+# error: R0 leaks addr as return value
+r0 = r1
+exit

@@ -1,0 +1,10 @@
+# type: xdp
+# map: prog_array key=4 value=4 entries=4
+# expect: reject
+# error: R1 type=scalar expected=ctx
+r1 = 0
+r2 = map[fd:0]
+r3 = 0
+call bpf_tail_call
+r0 = 0
+exit
