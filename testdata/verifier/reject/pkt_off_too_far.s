@@ -1,0 +1,13 @@
+# type: xdp
+# expect: reject
+# error: invalid access to packet, off=6 size=4, R2(id=0,off=6,r=8)
+r2 = *(u32 *)(r1 +0)
+r3 = *(u32 *)(r1 +4)
+r4 = r2
+r4 += 8
+if r4 > r3 goto out
+r0 = *(u32 *)(r2 +6)
+exit
+out:
+r0 = 0
+exit
