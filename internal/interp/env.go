@@ -75,6 +75,15 @@ func (h *Helpers) Has(id int32) bool {
 	return ok
 }
 
+// Lookup returns the helper registered under id.
+func (h *Helpers) Lookup(id int32) (Helper, bool) {
+	if h == nil {
+		return Helper{}, false
+	}
+	hp, ok := h.helpers[id]
+	return hp, ok
+}
+
 // Clone returns a copy that can be changed independently.
 func (h *Helpers) Clone() *Helpers {
 	c := &Helpers{}
