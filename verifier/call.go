@@ -179,12 +179,16 @@ func joinTypes(l []string) string {
 func (v *verifier) checkHelperCall(idx int, in isa.Instruction) (int, bool, error) {
 	id := in.Imm
 	name, known := isa.HelperName(id)
-	if !known {
-		return 0, false, v.errf(idx, "invalid func unknown#%d", id)
-	}
 	var p *HelperProto
 	if v.pt.Helpers != nil {
 		p = v.pt.Helpers.Helper(id)
+	}
+	if !known {
+		// Embedders' helpers may have IDs the kernel does not.
+		if p == nil {
+			return 0, false, v.errf(idx, "invalid func unknown#%d", id)
+		}
+		name = p.Name
 	}
 	if p != nil && p.Privileged && !v.priv {
 		p = nil
@@ -623,5 +627,6 @@ func (v *verifier) callbackHelper(idx int, p *HelperProto, id int32, meta *callM
 	// Keep the callback's arguments in the caller for the next iteration.
 	caller.regs[1], caller.regs[2], caller.regs[3], caller.regs[4] = regs[1], regs[2], regs[3], regs[4]
 	st.frames = append(st.frames, callee)
+	st.cbUnrollDepth++
 	return v.subprogs[sp].start, false, nil
 }

@@ -128,6 +128,9 @@ const (
 	FuncLoop               = 181
 	FuncStrncmp            = 182
 	FuncGetNumaNodeID      = 42
+	FuncXdpGetBuffLen      = 188
+	FuncXdpLoadBytes       = 189
+	FuncXdpStoreBytes      = 190
 )
 
 func proto(id int32, ret RetKind, args ...ArgKind) *HelperProto {
@@ -193,6 +196,9 @@ var kernelProtos = func() map[int32]*HelperProto {
 	p.ChangesPacketData = true
 	p = add(FuncXdpAdjustTail, RetInteger, ArgPtrToCtx, ArgAnything)
 	p.ChangesPacketData = true
+	add(FuncXdpGetBuffLen, RetInteger, ArgPtrToCtx)
+	add(FuncXdpLoadBytes, RetInteger, ArgPtrToCtx, ArgAnything, uninitMem, ArgConstSize)
+	add(FuncXdpStoreBytes, RetInteger, ArgPtrToCtx, ArgAnything, rdMem, ArgConstSize)
 	p = add(FuncSkbLoadBytes, RetInteger, ArgPtrToCtx, ArgAnything, uninitMem, ArgConstSize)
 	p = add(FuncSkbStoreBytes, RetInteger, ArgPtrToCtx, ArgAnything, rdMem, ArgConstSize, ArgAnything)
 	p.ChangesPacketData = true

@@ -509,6 +509,12 @@ func (v *verifier) markPtrOrNull(st *state, id uint32, isNull bool) {
 			return
 		}
 		r.flags &^= MaybeNull
+		if r.typ == PtrToMapValue && r.m != nil && r.m.Inner != nil {
+			// A map-in-map lookup yields the inner map
+			// (mark_ptr_or_null_reg: inner_map_meta).
+			r.typ = ConstPtrToMap
+			r.m = r.m.Inner
+		}
 		if !r.isPkt() {
 			r.id = 0
 		}

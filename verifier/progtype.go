@@ -106,7 +106,7 @@ func (c *alignedMemoryContext) Access(off, size int, write bool) (RegType, bool)
 }
 
 var xdpHelpers = helperSet(baseHelpers, []int32{FuncXdpAdjustHead, FuncXdpAdjustMeta, FuncXdpAdjustTail,
-	FuncCsumDiff, FuncRedirect, FuncRedirectMap, FuncPerfEventOutput})
+	FuncXdpGetBuffLen, FuncXdpLoadBytes, FuncXdpStoreBytes, FuncCsumDiff, FuncRedirect, FuncRedirectMap, FuncPerfEventOutput})
 
 var tcHelpers = helperSet(baseHelpers, []int32{FuncSkbLoadBytes, FuncSkbStoreBytes, FuncCsumDiff,
 	FuncL3CsumReplace, FuncL4CsumReplace, FuncRedirect, FuncRedirectMap, FuncPerfEventOutput})
@@ -234,6 +234,18 @@ func RawTracepoint() *ProgramType {
 	}
 }
 
+// Tracing is BPF_PROG_TYPE_TRACING (fentry, fexit, fmod_ret): r1 points
+// to the traced function's arguments, up to 12 u64 words, read-only. The
+// kernel types each word from the function's BTF; without BTF they are
+// scalars here.
+func Tracing() *ProgramType {
+	return &ProgramType{
+		Name:    "tracing",
+		Context: &alignedMemoryContext{MemoryContext{Size: 96, ReadOnly: true}},
+		Helpers: tracingHelpers,
+	}
+}
+
 // Generic is ebpfvm's program type for embedding: r1 points to ctxSize
 // bytes of plain memory, r2 holds that size. Helpers are the kernel's
 // base set unless the embedder provides its own.
@@ -261,6 +273,8 @@ func ProgramTypeByName(name string) (*ProgramType, bool) {
 		return Syscall(), true
 	case "raw_tracepoint", "raw_tp":
 		return RawTracepoint(), true
+	case "tracing":
+		return Tracing(), true
 	case "generic":
 		return Generic(64), true
 	}

@@ -214,7 +214,7 @@ func (v *verifier) isStateVisited(idx int) (bool, error) {
 				}
 				continue
 			}
-			if cp.st.mayGotoDepth == cur.mayGotoDepth && v.statesEqual(cp.st, cur, idx, true) {
+			if cp.st.mayGotoDepth == cur.mayGotoDepth && cp.st.cbUnrollDepth == cur.cbUnrollDepth && v.statesEqual(cp.st, cur, idx, true) {
 				return false, v.errf(idx, "infinite loop detected at insn %d", idx)
 			}
 			if !force && v.jmpsProcessed-v.prevJmps < 20 && v.processed-v.prevInsns < 100 {

@@ -39,7 +39,11 @@ type state struct {
 	lockID       uint32
 	lockMap      *Map
 	mayGotoDepth int
-	parent       *checkpoint
+	// cbUnrollDepth counts the callback iterations entered on this path
+	// (callback_unroll_depth): two visits of a callback body in different
+	// iterations are not an infinite loop.
+	cbUnrollDepth int
+	parent        *checkpoint
 	// loopCallback counts nested callback iterations (for logs only).
 }
 
@@ -63,11 +67,12 @@ func (f *funcState) clone() *funcState {
 
 func (s *state) clone() *state {
 	n := &state{
-		frames:       make([]*funcState, len(s.frames)),
-		lockID:       s.lockID,
-		lockMap:      s.lockMap,
-		mayGotoDepth: s.mayGotoDepth,
-		parent:       s.parent,
+		frames:        make([]*funcState, len(s.frames)),
+		lockID:        s.lockID,
+		lockMap:       s.lockMap,
+		mayGotoDepth:  s.mayGotoDepth,
+		cbUnrollDepth: s.cbUnrollDepth,
+		parent:        s.parent,
 	}
 	for i, f := range s.frames {
 		n.frames[i] = f.clone()
