@@ -1,0 +1,213 @@
+package ebpfvm
+
+import (
+	"fmt"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/ebpfvm/ebpfvm/internal/loader"
+	"github.com/ebpfvm/ebpfvm/internal/maps"
+	"github.com/ebpfvm/ebpfvm/verifier"
+)
+
+// VerifyMode says whether programs are verified when they are loaded, and
+// under which rules.
+type VerifyMode uint8
+
+const (
+	// VerifyNone loads programs without verifying them (the default for
+	// now). They run in checked mode: every memory access is tested
+	// against the run's regions.
+	VerifyNone VerifyMode = iota
+	// VerifyPrivileged verifies programs with the kernel's rules for a
+	// loader with CAP_BPF and CAP_PERFMON (what root gets), and refuses
+	// those the kernel's verifier would refuse.
+	VerifyPrivileged
+	// VerifyUntrusted verifies programs with the kernel's rules for
+	// unprivileged loaders: no pointer leaks, no uninitialized stack
+	// reads. For plugin hosts that run programs they did not write.
+	VerifyUntrusted
+)
+
+func (m VerifyMode) String() string {
+	switch m {
+	case VerifyNone:
+		return "none"
+	case VerifyPrivileged:
+		return "privileged"
+	case VerifyUntrusted:
+		return "untrusted"
+	}
+	return fmt.Sprintf("VerifyMode(%d)", uint8(m))
+}
+
+func (m VerifyMode) verifierMode() verifier.Mode {
+	if m == VerifyUntrusted {
+		return verifier.Untrusted
+	}
+	return verifier.Privileged
+}
+
+// VerifierProgramType returns the verifier's description of a program
+// type: its context, the helpers it may call, its packet access. ctxSize
+// is the size of the context of the generic type (ebpf.UnspecifiedProgram),
+// which has no fixed layout; the other types ignore it.
+func VerifierProgramType(t ebpf.ProgramType, ctxSize int) (*verifier.ProgramType, error) {
+	switch t {
+	case ebpf.UnspecifiedProgram:
+		return verifier.Generic(ctxSize), nil
+	case ebpf.XDP:
+		return verifier.XDP(), nil
+	case ebpf.SchedCLS, ebpf.SchedACT:
+		// The kernel uses the same verifier ops for both.
+		return verifier.SchedCLS(), nil
+	case ebpf.SocketFilter:
+		return verifier.SocketFilter(), nil
+	case ebpf.Syscall:
+		return verifier.Syscall(), nil
+	case ebpf.RawTracepoint:
+		return verifier.RawTracepoint(), nil
+	case ebpf.Tracing:
+		return verifier.Tracing(), nil
+	}
+	return nil, fmt.Errorf("the verifier does not know program type %s yet", t)
+}
+
+// VerifierMap describes a map to the verifier the way the kernel sees it
+// at BPF_PROG_LOAD: type, sizes, flags, the inner map template of
+// map-in-map types and the spin lock that BTF locates in the value.
+func VerifierMap(name string, ms *ebpf.MapSpec) (*verifier.Map, error) {
+	s, err := mapSpec(name, ms, 1)
+	if err != nil {
+		return nil, err
+	}
+	return verifierMap(s), nil
+}
+
+func verifierMap(s *maps.Spec) *verifier.Map {
+	m := &verifier.Map{
+		Name:        s.Name,
+		Type:        verifier.MapType(s.Type),
+		KeySize:     s.KeySize,
+		ValueSize:   s.ValueSize,
+		MaxEntries:  s.MaxEntries,
+		Flags:       s.Flags,
+		SpinLockOff: -1,
+	}
+	if s.HasLock {
+		m.SpinLock, m.SpinLockOff = true, int32(s.LockOffset)
+	}
+	if s.InnerMap != nil {
+		m.Inner = verifierMap(s.InnerMap)
+	}
+	return m
+}
+
+// verifierLoads says what each map ld_imm64 of a linked program loads, for
+// the verifier. vmaps resolves the collection's map names.
+func verifierLoads(refs []loader.MapRef, vmaps map[string]*verifier.Map) (map[int]verifier.MapLoad, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	loads := make(map[int]verifier.MapLoad, len(refs))
+	for _, ref := range refs {
+		m := vmaps[ref.Map]
+		if m == nil {
+			return nil, fmt.Errorf("instruction %d refers to map %q, which is not in the collection", ref.Slot, ref.Map)
+		}
+		loads[ref.Slot] = verifier.MapLoad{Map: m, Value: ref.Value, Offset: ref.Offset}
+	}
+	return loads, nil
+}
+
+// helperProtos is the verifier's view of the helpers a program may call:
+// the embedder's helpers with their prototypes, over the kernel's helpers
+// of the program type. A helper registered without a prototype cannot be
+// checked, so a verified program may not call it.
+type helperProtos struct {
+	user *Helpers
+	base verifier.HelperSet // nil for the generic type: no kernel helpers
+}
+
+func (h helperProtos) Helper(id int32) *verifier.HelperProto {
+	if hp, ok := h.user.Lookup(id); ok {
+		return hp.Proto
+	}
+	if h.base == nil {
+		return nil
+	}
+	return h.base.Helper(id)
+}
+
+// VerifyOptions describe a program to VerifySpec.
+type VerifyOptions struct {
+	// Mode is the set of rules; VerifyNone counts as VerifyPrivileged.
+	Mode VerifyMode
+	// LogLevel: 0 none, 1 the failing path and the error, 2 every
+	// instruction with the register state.
+	LogLevel int
+	// Helpers are the embedder's helpers, as in CollectionOptions.
+	Helpers *Helpers
+	// MaxInstructions is the verifier's processed-instruction budget
+	// (0: the kernel's 1,000,000).
+	MaxInstructions int
+}
+
+// VerifySpec verifies one program of a collection spec, with the
+// collection's maps, as NewCollection does when CollectionOptions.Verify
+// is set: what BPF_PROG_LOAD of the program would say. The error is a
+// *verifier.Error when the verifier rejects the program.
+func VerifySpec(spec *ebpf.CollectionSpec, prog string, opts *VerifyOptions) (*verifier.Result, error) {
+	if opts == nil {
+		opts = &VerifyOptions{}
+	}
+	ps := spec.Programs[prog]
+	if ps == nil {
+		return nil, fmt.Errorf("no program %q in the collection", prog)
+	}
+	vmaps := map[string]*verifier.Map{}
+	for name, ms := range spec.Maps {
+		m, err := VerifierMap(name, ms)
+		if err != nil {
+			return nil, fmt.Errorf("map %s: %w", name, err)
+		}
+		vmaps[name] = m
+	}
+	linked, err := loader.Link(ps)
+	if err != nil {
+		return nil, err
+	}
+	vo, err := specVerifierOptions(ps, linked, vmaps, opts.Helpers)
+	if err != nil {
+		return nil, err
+	}
+	vo.Mode = opts.Mode.verifierMode()
+	vo.LogLevel = opts.LogLevel
+	vo.MaxInstructions = opts.MaxInstructions
+	return verifier.Verify(linked.Insns, vo)
+}
+
+// specVerifierOptions are the verifier's options for a linked program of
+// an ELF object.
+func specVerifierOptions(ps *ebpf.ProgramSpec, linked *loader.Program, vmaps map[string]*verifier.Map, user *Helpers) (*verifier.Options, error) {
+	pt, err := VerifierProgramType(ps.Type, 0)
+	if err != nil {
+		return nil, err
+	}
+	pt.Helpers = helperProtos{user: user, base: pt.Helpers}
+	if ps.Type == ebpf.UnspecifiedProgram {
+		pt.Helpers = helperProtos{user: user}
+	}
+	loads, err := verifierLoads(linked.Maps, vmaps)
+	if err != nil {
+		return nil, err
+	}
+	return &verifier.Options{
+		Type:  pt,
+		Loads: loads,
+		GPL:   gplCompatible(ps.License),
+		// cilium/ebpf's specs of ELF objects carry the BTF func_info
+		// that clang emits, which the kernel demands for callbacks.
+		FuncInfo: true,
+	}, nil
+}

@@ -1,0 +1,152 @@
+package ebpfvm_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/corpus"
+	"github.com/ebpfvm/ebpfvm/verifier"
+)
+
+// verifierGaps lists the corpus programs ("object/program") on which
+// ebpfvm's verifier is known to give another verdict than the kernel's,
+// with the reason. TestVerifyCorpusAgreement fails on any disagreement
+// not listed here, and on any entry that no longer disagrees.
+var verifierGaps = map[string]string{}
+
+// kernelVerdicts reads the kernel verifier's verdicts and times on the
+// corpus (testdata/corpus/kernel-verifier.json, recorded by
+// go test ./internal/corpus -run KernelVerifierStats -corpus.record).
+func kernelVerdicts(t testing.TB) (string, []corpus.VerifierStat) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(corpus.Dir(), "kernel-verifier.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Kernel   string                `json:"kernel"`
+		Programs []corpus.VerifierStat `json:"programs"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Programs) == 0 {
+		t.Fatal("kernel-verifier.json lists no programs")
+	}
+	return f.Kernel, f.Programs
+}
+
+// verifyCorpusProgram verifies one corpus program as NewCollection would.
+func verifyCorpusProgram(t testing.TB, st corpus.VerifierStat, logLevel int) (*verifier.Result, error) {
+	spec, err := corpus.LoadSpec(st.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ebpfvm.VerifySpec(spec, st.Program, &ebpfvm.VerifyOptions{Mode: ebpfvm.VerifyPrivileged, LogLevel: logLevel})
+}
+
+// TestVerifyCorpusAgreement gives every program of testdata/corpus to
+// ebpfvm's verifier and compares its verdict with the kernel's.
+func TestVerifyCorpusAgreement(t *testing.T) {
+	release, stats := kernelVerdicts(t)
+	agree := 0
+	seen := map[string]bool{}
+	for _, st := range stats {
+		name := st.Object + "/" + st.Program
+		seen[name] = true
+		res, err := verifyCorpusProgram(t, st, 1)
+		var ve *verifier.Error
+		if err != nil && !errors.As(err, &ve) {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		ours := err == nil
+		gap, known := verifierGaps[name]
+		switch {
+		case ours == st.Accepted && known:
+			t.Errorf("%s: now agrees with the kernel; remove it from verifierGaps (%s)", name, gap)
+		case ours == st.Accepted:
+			agree++
+			if ours {
+				t.Logf("%-30s accepted: %6d insns processed (kernel %6d), %3d states (kernel %3d)", name, res.InsnsProcessed, st.Processed, res.States, st.TotalStates)
+			}
+		case known:
+			t.Logf("%s: known gap (%s): %v", name, gap, err)
+		case ours:
+			t.Errorf("%s: ebpfvm accepts, the kernel (%s) rejected it: %s", name, release, st.Error)
+		default:
+			t.Errorf("%s: ebpfvm rejects, the kernel (%s) accepts: %v\n%s", name, release, err, lastLines(ve.Log, 12))
+		}
+	}
+	for name := range verifierGaps {
+		if !seen[name] {
+			t.Errorf("verifierGaps names %s, which is not in the corpus", name)
+		}
+	}
+	t.Logf("corpus: %d programs, ebpfvm's verdict is the kernel's for %d; %d known gaps", len(stats), agree, len(verifierGaps))
+}
+
+// BenchmarkVerifyCorpus compares ebpfvm's verification time of each
+// corpus program with the kernel's "verification time" recorded in
+// testdata/corpus/kernel-verifier.json (the median of 5 loads on the
+// machine that recorded it). It reports both per program and the ratio of
+// the totals; -v logs each program.
+func BenchmarkVerifyCorpus(b *testing.B) {
+	_, stats := kernelVerdicts(b)
+	type prog struct {
+		st   corpus.VerifierStat
+		spec *ebpf.CollectionSpec
+	}
+	var progs []prog
+	kernelTotal := 0
+	for _, st := range stats {
+		if _, gap := verifierGaps[st.Object+"/"+st.Program]; gap || !st.Accepted {
+			continue
+		}
+		spec, err := corpus.LoadSpec(st.Object)
+		if err != nil {
+			b.Fatal(err)
+		}
+		progs = append(progs, prog{st, spec})
+		kernelTotal += st.TimeUsec
+	}
+	per := make([]time.Duration, len(progs))
+	b.ResetTimer()
+	for range b.N {
+		for i, p := range progs {
+			start := time.Now()
+			if _, err := ebpfvm.VerifySpec(p.spec, p.st.Program, nil); err != nil {
+				b.Fatal(err)
+			}
+			per[i] += time.Since(start)
+		}
+	}
+	b.StopTimer()
+	var ours time.Duration
+	for i, p := range progs {
+		d := per[i] / time.Duration(b.N)
+		ours += d
+		b.Logf("%-30s ebpfvm %9.0f us, kernel %6d us, ratio %5.2f", p.st.Object+"/"+p.st.Program,
+			float64(d.Nanoseconds())/1000, p.st.TimeUsec, float64(d.Nanoseconds())/1000/float64(p.st.TimeUsec))
+	}
+	b.ReportMetric(float64(ours.Nanoseconds())/1000, "ebpfvm-us/corpus")
+	b.ReportMetric(float64(kernelTotal), "kernel-us/corpus")
+	b.ReportMetric(float64(ours.Nanoseconds())/1000/float64(kernelTotal), "ratio")
+	b.ReportMetric(0, "ns/op")
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
