@@ -25,6 +25,10 @@ type CollectionOptions struct {
 	NumCPU int
 	// TraceOutput receives bpf_trace_printk output; nil discards it.
 	TraceOutput io.Writer
+	// Verify runs the verifier on every program before it is loaded and
+	// refuses those it rejects, with the verifier's error. Programs run
+	// in checked mode either way (see ProgramOptions.Verify).
+	Verify VerifyMode
 }
 
 // Collection is the programs and maps of an ELF object, loaded into this
@@ -196,6 +200,11 @@ func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, opts *CollectionOptions, 
 	linked, err := loader.Link(ps)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Verify != VerifyNone {
+		if err := c.verifyLinked(ps, linked, opts); err != nil {
+			return nil, err
+		}
 	}
 	insns := linked.Insns
 	var used []maps.Map

@@ -34,6 +34,20 @@ type ProgramOptions struct {
 	// NumCPU is the number of virtual CPUs (RunOptions.CPU ranges over
 	// them); 0 means runtime.NumCPU().
 	NumCPU int
+	// Verify runs the verifier before the program is loaded and refuses
+	// the program if it rejects it, with the verifier's error (a
+	// *verifier.Error). Verified programs still run in checked mode, with
+	// every memory access tested: the verifier's soundness is still being
+	// established against the kernel's, so skipping the checks for
+	// verified programs is a later step.
+	Verify VerifyMode
+	// ContextSize is the size of the context the verifier assumes for the
+	// generic type (ebpf.UnspecifiedProgram): accesses through r1 must
+	// stay below it.
+	ContextSize int
+	// License is the program's license; GPL-only helpers need a
+	// GPL-compatible one when the program is verified.
+	License string
 }
 
 // Program is a loaded program. It is safe to run from many goroutines at
@@ -65,6 +79,11 @@ func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error)
 	}
 	if err := registerTypeHelpers(h, opts.Type); err != nil {
 		return nil, err
+	}
+	if opts.Verify != VerifyNone {
+		if err := verifyProgram(insns, opts, h); err != nil {
+			return nil, err
+		}
 	}
 	code, err := interp.Compile(insns, h)
 	if err != nil {

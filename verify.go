@@ -7,6 +7,7 @@ import (
 
 	"github.com/ebpfvm/ebpfvm/internal/loader"
 	"github.com/ebpfvm/ebpfvm/internal/maps"
+	"github.com/ebpfvm/ebpfvm/isa"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
@@ -210,4 +211,42 @@ func specVerifierOptions(ps *ebpf.ProgramSpec, linked *loader.Program, vmaps map
 		// that clang emits, which the kernel demands for callbacks.
 		FuncInfo: true,
 	}, nil
+}
+
+// verifyProgram runs the verifier for NewProgram: a program of
+// instructions whose maps, if any, are already resolved (none for now).
+func verifyProgram(insns []isa.Instruction, opts *ProgramOptions, h *Helpers) error {
+	pt, err := VerifierProgramType(opts.Type, opts.ContextSize)
+	if err != nil {
+		return err
+	}
+	if opts.Type == ebpf.UnspecifiedProgram {
+		pt.Helpers = helperProtos{user: h}
+	} else {
+		pt.Helpers = helperProtos{user: opts.Helpers, base: pt.Helpers}
+	}
+	_, err = verifier.Verify(insns, &verifier.Options{
+		Type: pt,
+		Mode: opts.Verify.verifierMode(),
+		GPL:  gplCompatible(opts.License),
+	})
+	return err
+}
+
+// verifyLinked runs the verifier on a program of the collection before
+// its map references are patched, as BPF_PROG_LOAD does.
+func (c *Collection) verifyLinked(ps *ebpf.ProgramSpec, linked *loader.Program, opts *CollectionOptions) error {
+	vmaps := make(map[string]*verifier.Map, len(c.Maps))
+	for _, ref := range linked.Maps {
+		if mm := c.Maps[ref.Map]; mm != nil && vmaps[ref.Map] == nil {
+			vmaps[ref.Map] = verifierMap(mm.m.Spec())
+		}
+	}
+	vo, err := specVerifierOptions(ps, linked, vmaps, opts.Helpers)
+	if err != nil {
+		return err
+	}
+	vo.Mode = opts.Verify.verifierMode()
+	_, err = verifier.Verify(linked.Insns, vo)
+	return err
 }

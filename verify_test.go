@@ -13,6 +13,7 @@ import (
 
 	"github.com/ebpfvm/ebpfvm"
 	"github.com/ebpfvm/ebpfvm/internal/corpus"
+	"github.com/ebpfvm/ebpfvm/isa"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
@@ -92,6 +93,106 @@ func TestVerifyCorpusAgreement(t *testing.T) {
 		}
 	}
 	t.Logf("corpus: %d programs, ebpfvm's verdict is the kernel's for %d; %d known gaps", len(stats), agree, len(verifierGaps))
+}
+
+// TestVerifyAtLoad loads every corpus object with verification on.
+func TestVerifyAtLoad(t *testing.T) {
+	objs, err := corpus.Objects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range objs {
+		spec, err := corpus.LoadSpec(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gapped := false
+		for name := range spec.Programs {
+			if _, ok := verifierGaps[obj+"/"+name]; ok {
+				gapped = true
+			}
+		}
+		coll, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Verify: ebpfvm.VerifyPrivileged})
+		if gapped {
+			if err == nil {
+				coll.Close()
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", obj, err)
+			continue
+		}
+		coll.Close()
+	}
+}
+
+func TestVerifyRejectsAtLoad(t *testing.T) {
+	// Reads 8 bytes past a 4-byte context.
+	insns, err := isa.Assemble("r0 = *(u64 *)(r1 +0)\nexit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unverified (the default): loads, and the run's checks catch it.
+	if _, err := ebpfvm.NewProgram(insns, nil); err != nil {
+		t.Fatalf("unverified load: %v", err)
+	}
+	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyUntrusted} {
+		_, err = ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: mode, ContextSize: 4})
+		var ve *verifier.Error
+		if !errors.As(err, &ve) || ve.Insn != 0 || !strings.Contains(ve.Msg, "invalid") {
+			t.Errorf("%v: want a verifier error at instruction 0, got %v", mode, err)
+		}
+		p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: mode, ContextSize: 8})
+		if err != nil {
+			t.Errorf("%v: 8-byte context: %v", mode, err)
+			continue
+		}
+		res, err := p.Run(&ebpfvm.RunOptions{Context: []byte{1, 2, 3, 4, 5, 6, 7, 8}})
+		if err != nil || res.ReturnValue != 0x0807060504030201 {
+			t.Errorf("%v: run: %v, %#x", mode, err, res.ReturnValue)
+		}
+	}
+	// Untrusted mode refuses a pointer leak that privileged mode allows.
+	leak, _ := isa.Assemble("r0 = r10\nexit")
+	if _, err := ebpfvm.NewProgram(leak, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged}); err != nil {
+		t.Errorf("privileged: %v", err)
+	}
+	if _, err := ebpfvm.NewProgram(leak, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyUntrusted}); err == nil {
+		t.Error("untrusted: a stack pointer in r0 was accepted")
+	}
+}
+
+func TestVerifyHelpers(t *testing.T) {
+	// An embedder's helper with a prototype is checked against it; one
+	// without cannot be called by a verified program.
+	insns, _ := isa.Assemble("r1 = 7\ncall 1000\nexit")
+	fn := func(_ *ebpfvm.Env, r1, _, _, _, _ uint64) (uint64, error) { return r1 * 6, nil }
+	h := &ebpfvm.Helpers{}
+	h.Register(ebpfvm.Helper{ID: 1000, Name: "times6", Func: fn, Proto: &ebpfvm.HelperProto{Name: "times6", Args: [5]verifier.ArgKind{verifier.ArgAnything}}})
+	p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Helpers: h, Verify: ebpfvm.VerifyUntrusted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := p.Run(nil); err != nil || res.ReturnValue != 42 {
+		t.Fatalf("run: %v, %d", err, res.ReturnValue)
+	}
+	bad, _ := isa.Assemble("r1 = r10\ncall 1000\nexit")
+	// (Privileged programs may pass pointers as scalars, as in the kernel.)
+	if _, err := ebpfvm.NewProgram(bad, &ebpfvm.ProgramOptions{Helpers: h, Verify: ebpfvm.VerifyUntrusted}); err == nil || !strings.Contains(err.Error(), "leaks addr") {
+		t.Errorf("untrusted: a stack pointer passed as ArgAnything: %v", err)
+	}
+	noProto := &ebpfvm.Helpers{}
+	noProto.Register(ebpfvm.Helper{ID: 1000, Name: "times6", Func: fn})
+	if _, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Helpers: noProto, Verify: ebpfvm.VerifyPrivileged}); err == nil {
+		t.Error("a helper without a prototype was accepted")
+	}
+	// The kernel's program types keep the kernel's helper availability.
+	xdp, _ := isa.Assemble("r2 = 0\ncall bpf_skb_load_bytes\nr0 = 2\nexit")
+	_, err = ebpfvm.NewProgram(xdp, &ebpfvm.ProgramOptions{Type: ebpf.XDP, Verify: ebpfvm.VerifyPrivileged})
+	if err == nil || !strings.Contains(err.Error(), "cannot use helper") {
+		t.Errorf("XDP calling skb_load_bytes: %v", err)
+	}
 }
 
 // BenchmarkVerifyCorpus compares ebpfvm's verification time of each
