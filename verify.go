@@ -213,23 +213,42 @@ func specVerifierOptions(ps *ebpf.ProgramSpec, linked *loader.Program, vmaps map
 	}, nil
 }
 
-// verifyProgram runs the verifier for NewProgram: a program of
-// instructions whose maps, if any, are already resolved (none for now).
-func verifyProgram(insns []isa.Instruction, opts *ProgramOptions, h *Helpers) error {
+// VerifyInstructions verifies a program given as instructions, as
+// NewProgram does when ProgramOptions.Verify is set: opts gives the
+// program type, the embedder's helpers, the generic type's context size
+// and the license (opts.Verify is ignored); vo the rules and the log
+// level. The error is a *verifier.Error when the verifier rejects the
+// program.
+func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *VerifyOptions) (*verifier.Result, error) {
+	if opts == nil {
+		opts = &ProgramOptions{}
+	}
+	if vo == nil {
+		vo = &VerifyOptions{}
+	}
 	pt, err := VerifierProgramType(opts.Type, opts.ContextSize)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if opts.Type == ebpf.UnspecifiedProgram {
-		pt.Helpers = helperProtos{user: h}
+		// The generic type gets the embedder's helpers only.
+		pt.Helpers = helperProtos{user: opts.Helpers}
 	} else {
 		pt.Helpers = helperProtos{user: opts.Helpers, base: pt.Helpers}
 	}
-	_, err = verifier.Verify(insns, &verifier.Options{
-		Type: pt,
-		Mode: opts.Verify.verifierMode(),
-		GPL:  gplCompatible(opts.License),
+	return verifier.Verify(insns, &verifier.Options{
+		Type:            pt,
+		Mode:            vo.Mode.verifierMode(),
+		LogLevel:        vo.LogLevel,
+		GPL:             gplCompatible(opts.License),
+		MaxInstructions: vo.MaxInstructions,
 	})
+}
+
+// verifyProgram runs the verifier for NewProgram (the helpers it has
+// assembled add only the kernel's helpers, which the verifier knows).
+func verifyProgram(insns []isa.Instruction, opts *ProgramOptions, _ *Helpers) error {
+	_, err := VerifyInstructions(insns, opts, &VerifyOptions{Mode: opts.Verify})
 	return err
 }
 
