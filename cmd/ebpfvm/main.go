@@ -39,6 +39,8 @@ var commands = []command{
 	{"asm", "assemble a program into raw bytecode", cmdAsm},
 	{"maps", "list the maps of an ELF object", cmdMaps},
 	{"conformance-plugin", "speak the bpf_conformance plugin protocol", cmdConformancePlugin},
+	{"verify", "verify a program as the kernel's verifier would", cmdVerify},
+	{"bench", "run the benchmark suite: ebpfvm, the kernel's JIT and native code", cmdBench},
 }
 
 func main() {
