@@ -40,7 +40,6 @@ var commands = []command{
 	{"maps", "list the maps of an ELF object", cmdMaps},
 	{"conformance-plugin", "speak the bpf_conformance plugin protocol", cmdConformancePlugin},
 	{"verify", "verify a program as the kernel's verifier would", cmdVerify},
-	{"bench", "run the benchmark suite: ebpfvm, the kernel's JIT and native code", cmdBench},
 }
 
 func main() {
