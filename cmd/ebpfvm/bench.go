@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/ebpfvm/ebpfvm/bench"
+)
+
+// cmdBench runs the benchmark suite: the same programs in ebpfvm, the
+// kernel's JIT and native code (see bench and BENCHMARKS.md).
+func cmdBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", "[flags]", stderr)
+	engines := fs.String("engines", strings.Join(bench.DefaultEngines, ","),
+		"comma-separated `list` of engines, in the table's order: kernel (the kernel's JIT, BPF_PROG_TEST_RUN), native (gcc -O2), interp (ebpfvm's interpreter), jit (ebpfvm's JIT)")
+	filter := fs.String("filter", "", "run only the programs whose names match this `regexp`")
+	jsonFile := fs.String("json", "", "write the results as JSON to `FILE`")
+	svgFile := fs.String("svg", "", "draw the table as an SVG bar chart in `FILE`")
+	rounds := fs.Int("rounds", 5, "measurements per program and engine; the table shows the median")
+	batch := fs.Duration("time", 0, "how long one measurement takes (default 100ms)")
+	growth := fs.Bool("growth", true, "measure how run time grows with the work size (bpfloop, hashmap)")
+	overhead := fs.Bool("overhead", true, "measure the fixed cost of a run (the empty program)")
+	cpu := fs.Int("cpu", bench.DefaultCPU(), "run on this `CPU` (-1: do not pin)")
+	markdown := fs.Bool("markdown", false, "print the tables in Markdown")
+	quiet := fs.Bool("quiet", false, "no progress line")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return &exitError{code: 2}
+	}
+	if len(pos) > 0 {
+		return usageError("bench takes no arguments, got %q", pos)
+	}
+	opts := bench.Options{Rounds: *rounds, Batch: *batch, Growth: *growth, Overhead: *overhead, CPU: *cpu}
+	if *filter != "" {
+		re, err := regexp.Compile(*filter)
+		if err != nil {
+			return usageError("--filter: %v", err)
+		}
+		opts.Filter = re.MatchString
+		matched := false
+		for _, b := range bench.Benchmarks {
+			matched = matched || re.MatchString(b.Name)
+		}
+		if !matched {
+			return usageError("--filter %q matches no program", *filter)
+		}
+	}
+	for _, name := range strings.Split(*engines, ",") {
+		e, err := bench.NewEngine(strings.TrimSpace(name), *cpu)
+		if err != nil {
+			return usageError("--engines: %v", err)
+		}
+		opts.Engines = append(opts.Engines, e)
+	}
+	defer bench.CloseEngines(opts.Engines)
+	if !*quiet {
+		opts.Progress = stderr
+		if f, ok := stderr.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				opts.ProgressTTY = true
+			}
+		}
+	}
+	rep, err := bench.Run(opts)
+	if err != nil {
+		var ce *bench.ChecksumError
+		if errors.As(err, &ce) {
+			return fmt.Errorf("%w\nThe engines computed different results for the same program and input: one of them is wrong.", err)
+		}
+		return err
+	}
+	rep.WriteText(stdout, *markdown)
+	if *jsonFile != "" {
+		if err := writeFile(*jsonFile, rep.WriteJSON); err != nil {
+			return err
+		}
+	}
+	if *svgFile != "" && len(rep.Results) > 0 {
+		if err := writeFile(*svgFile, rep.WriteSVG); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

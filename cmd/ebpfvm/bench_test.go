@@ -1,0 +1,57 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBench(t *testing.T) {
+	dir := t.TempDir()
+	jsonFile, svgFile := filepath.Join(dir, "b.json"), filepath.Join(dir, "b.svg")
+	code, out, errOut := runMain(t, "", "bench", "--engines", "interp,jit", "--filter", "^(primes|crc32)$",
+		"--rounds", "1", "--time", "1ms", "--growth=false", "--json", jsonFile, "--svg", svgFile)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"primes", "crc32", "ebpfvm interp", "ebpfvm JIT: n/a", "Fixed cost of a run"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "[1/3] primes") && !strings.Contains(errOut, "[ 1/3] primes") {
+		t.Errorf("no progress on stderr: %q", errOut)
+	}
+	b, err := os.ReadFile(jsonFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Results []struct {
+			Name     string `json:"name"`
+			Checksum uint32 `json:"checksum"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Results) != 2 || rep.Results[0].Name != "primes" {
+		t.Errorf("JSON: %v, %s", err, b)
+	}
+	svg, err := os.ReadFile(svgFile)
+	if err != nil || !strings.HasPrefix(string(svg), "<svg") {
+		t.Errorf("SVG: %v, %.100s", err, svg)
+	}
+}
+
+func TestBenchUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "--engines", "llvm"},
+		{"bench", "--filter", "no-such-program"},
+		{"bench", "--filter", "("},
+		{"bench", "extra"},
+	} {
+		if code, _, errOut := runMain(t, "", args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2 (stderr %q)", args, code, errOut)
+		}
+	}
+}
