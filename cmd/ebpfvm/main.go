@@ -39,7 +39,6 @@ var commands = []command{
 	{"asm", "assemble a program into raw bytecode", cmdAsm},
 	{"maps", "list the maps of an ELF object", cmdMaps},
 	{"conformance-plugin", "speak the bpf_conformance plugin protocol", cmdConformancePlugin},
-	{"bench", "run the benchmark suite: ebpfvm, the kernel's JIT and native code", cmdBench},
 	{"verify", "verify a program as the kernel's verifier would", cmdVerify},
 	{"bench", "run the benchmark suite: ebpfvm, the kernel's JIT and native code", cmdBench},
 }
