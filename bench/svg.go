@@ -43,7 +43,7 @@ func (r *Report) WriteSVG(w io.Writer) error {
 	}
 
 	const (
-		left, right, top, bottom = 78.0, 24.0, 92.0, 96.0
+		left, right, top, bottom = 78.0, 24.0, 116.0, 80.0
 		plotH                    = 340.0
 		barW, barGap, groupGap   = 13.0, 2.0, 18.0
 	)
@@ -56,7 +56,9 @@ func (r *Report) WriteSVG(w io.Writer) error {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="Helvetica, Arial, sans-serif" font-size="12">`+"\n", width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	fmt.Fprintf(&b, `<text x="%.0f" y="24" font-size="16" font-weight="bold">Time per run (log scale, lower is better)</text>`+"\n", left)
-	fmt.Fprintf(&b, `<text x="%.0f" y="42" fill="#555">%s</text>`+"\n", left, esc(r.subtitle()))
+	for i, line := range r.subtitles() {
+		fmt.Fprintf(&b, `<text x="%.0f" y="%d" fill="#555">%s</text>`+"\n", left, 42+16*i, esc(line))
+	}
 	// Legend.
 	lx := left
 	for _, e := range r.Engines {
@@ -66,7 +68,7 @@ func (r *Report) WriteSVG(w io.Writer) error {
 			label += " (n/a)"
 			color = "#ccc"
 		}
-		fmt.Fprintf(&b, `<rect x="%.0f" y="56" width="12" height="12" fill="%s"/><text x="%.0f" y="66">%s</text>`+"\n", lx, color, lx+17, esc(label))
+		fmt.Fprintf(&b, `<rect x="%.0f" y="78" width="12" height="12" fill="%s"/><text x="%.0f" y="88">%s</text>`+"\n", lx, color, lx+17, esc(label))
 		lx += 17 + 7*float64(len([]rune(label))) + 22
 	}
 	// Grid and the axis labels: decades, with 2 and 5 between them.
@@ -98,6 +100,21 @@ func (r *Report) WriteSVG(w io.Writer) error {
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.0f" height="%.1f" fill="%s"><title>%s, %s: %s</title></rect>`+"\n",
 				x, yy, barW, top+plotH-yy, engineColors[e.Name], res.Name, esc(e.Label), FormatNS(m.MedianNS))
 		}
+		// Above each ebpfvm bar: its ratio to the kernel JIT.
+		level := 0
+		for k, e := range drawn {
+			if e.Name == Kernel || e.Name == Native {
+				continue
+			}
+			ratio := res.Ratio(e.Name, Kernel)
+			if math.IsNaN(ratio) {
+				continue
+			}
+			x := x0 + float64(k)*(barW+barGap) + barW/2
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="middle" fill="%s">%s</text>`+"\n",
+				x, y(res.Engines[e.Name].MedianNS)-4-11*float64(level), engineColors[e.Name], FormatRatio(ratio))
+			level++
+		}
 		cx := x0 + (groupW-groupGap)/2
 		fmt.Fprintf(&b, `<text transform="translate(%.1f,%.0f) rotate(-35)" text-anchor="end">%s</text>`+"\n", cx+4, top+plotH+16, esc(res.Name))
 	}
@@ -108,22 +125,37 @@ func (r *Report) WriteSVG(w io.Writer) error {
 	return err
 }
 
-// subtitle names the geometric means of the ratios, or the machine.
-func (r *Report) subtitle() string {
+// subtitles are the lines under the title: the geometric means of the
+// ratios, and the machine.
+func (r *Report) subtitles() []string {
 	var parts []string
 	for _, c := range r.ratioCols() {
 		if g, n := r.Geomean(c.engine, c.base); n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %s", c.header(r), FormatRatio(g)))
 		}
 	}
-	s := r.Machine.CPU
-	if r.Machine.Kernel != "" {
-		s += ", Linux " + r.Machine.Kernel
-	}
+	var lines []string
 	if len(parts) > 0 {
-		return "geometric means: " + strings.Join(parts, ", ") + " — " + s
+		lines = append(lines, "geometric means: "+strings.Join(parts, ", "))
 	}
-	return s
+	m := r.Machine.CPU
+	if r.Machine.Kernel != "" {
+		m += ", Linux " + r.Machine.Kernel
+	}
+	if r.hasEngine(Kernel) {
+		m += "; above the ebpfvm bars: time / kernel JIT's"
+	}
+	return append(lines, m)
+}
+
+// hasEngine reports whether the engine ran (has a time somewhere).
+func (r *Report) hasEngine(name string) bool {
+	for _, res := range r.Results {
+		if res.Engines[name].OK() {
+			return true
+		}
+	}
+	return false
 }
 
 func containsEngine(es []EngineInfo, name string) bool {
