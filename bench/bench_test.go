@@ -224,6 +224,9 @@ func TestRun(t *testing.T) {
 	if m := rep.Results[0].Engines[JIT]; m.OK() || !strings.HasPrefix(m.Error, "n/a") {
 		t.Errorf("primes in the JIT: %+v", m)
 	}
+	if rep.Results[0].Instructions < 10000 {
+		t.Errorf("primes: %d instructions per run", rep.Results[0].Instructions)
+	}
 	if rep.Results[0].Checksum != golden["primes"] {
 		t.Errorf("checksum %#x", rep.Results[0].Checksum)
 	}

@@ -117,8 +117,9 @@ func (e *vmEngine) Load(b *Benchmark) (Instance, error) {
 }
 
 type vmInstance struct {
-	coll *ebpfvm.Collection
-	prog *ebpfvm.Program
+	coll  *ebpfvm.Collection
+	prog  *ebpfvm.Program
+	insns uint64
 }
 
 func (i *vmInstance) Run(packet []byte, repeat int) (uint32, float64, error) {
@@ -126,8 +127,12 @@ func (i *vmInstance) Run(packet []byte, repeat int) (uint32, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
+	i.insns = res.Instructions
 	return uint32(res.ReturnValue), float64(res.Duration.Nanoseconds()), nil
 }
+
+// Instructions is the number of eBPF instructions the last run executed.
+func (i *vmInstance) Instructions() uint64 { return i.insns }
 
 func (i *vmInstance) Close() error {
 	i.coll.Close()

@@ -178,7 +178,7 @@ func (t table) write(w io.Writer, markdown bool) {
 // MainTable is the table of times per run and ratios.
 func (r *Report) mainTable(markdown bool) table {
 	cols := r.ratioCols()
-	head := []string{"program"}
+	head := []string{"program", "eBPF insns"}
 	for _, e := range r.Engines {
 		head = append(head, e.Label)
 	}
@@ -191,7 +191,7 @@ func (r *Report) mainTable(markdown bool) table {
 		if markdown {
 			name = "`" + name + "`"
 		}
-		row := []string{name}
+		row := []string{name, formatCount(res.Instructions)}
 		for _, e := range r.Engines {
 			row = append(row, cell(res.Engines[e.Name]))
 		}
@@ -200,7 +200,7 @@ func (r *Report) mainTable(markdown bool) table {
 		}
 		t = append(t, row)
 	}
-	row := []string{"geometric mean"}
+	row := []string{"geometric mean", ""}
 	if markdown {
 		row[0] = "**geometric mean**"
 	}
@@ -216,6 +216,20 @@ func (r *Report) mainTable(markdown bool) table {
 		row = append(row, s)
 	}
 	return append(t, row)
+}
+
+// formatCount formats an instruction count: 950, 12.3k, 1.23M.
+func formatCount(n uint64) string {
+	switch {
+	case n == 0:
+		return "n/a"
+	case n < 1000:
+		return fmt.Sprint(n)
+	case n < 1e6:
+		return fmt.Sprintf("%.1fk", float64(n)/1e3)
+	default:
+		return fmt.Sprintf("%.2fM", float64(n)/1e6)
+	}
 }
 
 func cell(m *Measurement) string {

@@ -59,11 +59,14 @@ type EngineInfo struct {
 
 // Result is one program's measurements.
 type Result struct {
-	Name     string                  `json:"name"`
-	Kind     string                  `json:"kind"`
-	N        uint32                  `json:"n,omitempty"`
-	Checksum uint32                  `json:"checksum"`
-	Engines  map[string]*Measurement `json:"engines"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	N        uint32 `json:"n,omitempty"`
+	Checksum uint32 `json:"checksum"`
+	// Instructions is the number of eBPF instructions a run executes
+	// (counted by ebpfvm, including callbacks and tail-called programs).
+	Instructions uint64                  `json:"instructions,omitempty"`
+	Engines      map[string]*Measurement `json:"engines"`
 }
 
 // Measurement is one engine's time per run for one program and input.
@@ -290,6 +293,9 @@ func (r *runner) benchmark(b *Benchmark, sizes []uint32) ([]*Result, error) {
 			}
 			repeat[name] = r.calibrate(ns, r.opts.Batch)
 			live = append(live, l)
+			if c, ok := l.inst.(interface{ Instructions() uint64 }); ok && res.Instructions == 0 {
+				res.Instructions = c.Instructions()
+			}
 		}
 		for _, sum := range got {
 			res.Checksum = sum
