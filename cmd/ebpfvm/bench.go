@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,12 +28,20 @@ func cmdBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	cpu := fs.Int("cpu", bench.DefaultCPU(), "run on this `CPU` (-1: do not pin)")
 	markdown := fs.Bool("markdown", false, "print the tables in Markdown")
 	quiet := fs.Bool("quiet", false, "no progress line")
+	from := fs.String("from", "", "measure nothing: print the tables (and write --svg) from the JSON `FILE` of an earlier run")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return &exitError{code: 2}
 	}
 	if len(pos) > 0 {
 		return usageError("bench takes no arguments, got %q", pos)
+	}
+	if *from != "" {
+		rep, err := readReport(*from)
+		if err != nil {
+			return err
+		}
+		return writeReport(rep, stdout, *markdown, "", *svgFile)
 	}
 	opts := bench.Options{Rounds: *rounds, Batch: *batch, Growth: *growth, Overhead: *overhead, CPU: *cpu}
 	if *filter != "" {
@@ -73,18 +82,34 @@ func cmdBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	rep.WriteText(stdout, *markdown)
-	if *jsonFile != "" {
-		if err := writeFile(*jsonFile, rep.WriteJSON); err != nil {
+	return writeReport(rep, stdout, *markdown, *jsonFile, *svgFile)
+}
+
+func writeReport(rep *bench.Report, stdout io.Writer, markdown bool, jsonFile, svgFile string) error {
+	rep.WriteText(stdout, markdown)
+	if jsonFile != "" {
+		if err := writeFile(jsonFile, rep.WriteJSON); err != nil {
 			return err
 		}
 	}
-	if *svgFile != "" && len(rep.Results) > 0 {
-		if err := writeFile(*svgFile, rep.WriteSVG); err != nil {
+	if svgFile != "" && len(rep.Results) > 0 {
+		if err := writeFile(svgFile, rep.WriteSVG); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func readReport(path string) (*bench.Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	rep := &bench.Report{}
+	if err := json.Unmarshal(b, rep); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rep, nil
 }
 
 func writeFile(path string, write func(io.Writer) error) error {

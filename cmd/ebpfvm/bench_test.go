@@ -41,6 +41,16 @@ func TestBench(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(svg), "<svg") {
 		t.Errorf("SVG: %v, %.100s", err, svg)
 	}
+
+	// --from prints the same tables from the JSON, measuring nothing.
+	svg2 := filepath.Join(dir, "again.svg")
+	code, again, errOut := runMain(t, "", "bench", "--from", jsonFile, "--svg", svg2)
+	if code != 0 || again != out {
+		t.Errorf("--from: exit %d, stderr %q, output:\n%s\nwant:\n%s", code, errOut, again, out)
+	}
+	if b, err := os.ReadFile(svg2); err != nil || string(b) != string(svg) {
+		t.Errorf("--from: the SVG differs (%v)", err)
+	}
 }
 
 func TestBenchUsage(t *testing.T) {
