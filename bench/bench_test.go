@@ -191,6 +191,9 @@ func TestSuite(t *testing.T) {
 	// would benchmark other code than the native engine compiles. build.sh
 	// is deterministic, so only a changed source can make them differ;
 	// checking that needs clang, which the objects exist to avoid.
+	if o, _ := Empty.Object(); !strings.Contains(objectCompiler(o), "clang") {
+		t.Errorf("objects made by %q, not clang", objectCompiler(o))
+	}
 	if Lookup("primes") == nil || Lookup("empty") != Empty || Lookup("nope") != nil {
 		t.Error("Lookup")
 	}

@@ -82,14 +82,15 @@ func loadAverage() string {
 	return strings.Join(f[:3], " ")
 }
 
-// objectCompiler reads the .comment section of an object: the compiler
-// that made it.
+// objectCompiler returns the compiler that made an object: its DWARF
+// producer string, found in .debug_str (debug/dwarf cannot apply BPF
+// relocations, so the compile unit is not parsed).
 func objectCompiler(obj []byte) string {
 	f, err := elf.NewFile(bytes.NewReader(obj))
 	if err != nil {
 		return ""
 	}
-	sec := f.Section(".comment")
+	sec := f.Section(".debug_str")
 	if sec == nil {
 		return ""
 	}
@@ -97,6 +98,10 @@ func objectCompiler(obj []byte) string {
 	if err != nil {
 		return ""
 	}
-	s, _, _ := strings.Cut(strings.Trim(string(b), "\x00"), "\x00")
-	return strings.TrimSpace(s)
+	for _, s := range strings.Split(string(b), "\x00") {
+		if strings.Contains(s, "clang version") {
+			return s
+		}
+	}
+	return ""
 }
