@@ -152,6 +152,17 @@ func Run(opts Options) (*Report, error) {
 		}
 		rep.Engines = append(rep.Engines, info)
 	}
+	var reasons []string
+	for _, e := range rep.Engines {
+		if e.Available {
+			reasons = nil
+			break
+		}
+		reasons = append(reasons, e.Label+": "+e.Reason)
+	}
+	if len(reasons) > 0 {
+		return nil, fmt.Errorf("no engine can run here (%s)", strings.Join(reasons, "; "))
+	}
 	var selected []*Benchmark
 	for _, b := range Benchmarks {
 		if opts.Filter == nil || opts.Filter(b.Name) {

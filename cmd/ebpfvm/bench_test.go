@@ -64,4 +64,8 @@ func TestBenchUsage(t *testing.T) {
 			t.Errorf("%q: exit %d, want 2 (stderr %q)", args, code, errOut)
 		}
 	}
+	code, _, errOut := runMain(t, "", "bench", "--engines", "jit", "--quiet")
+	if code != 1 || !strings.Contains(errOut, "no engine can run here (ebpfvm JIT: ebpfvm has no JIT yet)") {
+		t.Errorf("only the JIT: exit %d, stderr %q", code, errOut)
+	}
 }
