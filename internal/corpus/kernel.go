@@ -3,10 +3,8 @@ package corpus
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/features"
@@ -185,46 +183,21 @@ func (k *kernelInstance) Run(name string, in RunInput) (RunOutput, error) {
 	return out, nil
 }
 
+func (k *kernelInstance) Close() error {
+	for _, rd := range k.readers {
+		rd.Close()
+	}
+	k.coll.Close()
+	k.unpin()
+	return nil
+}
+
 func (k *kernelInstance) Dump(name string) ([]RawEntry, error) {
 	m, err := k.m(name)
 	if err != nil {
 		return nil, err
 	}
-	switch m.Type() {
-	case ebpf.Queue, ebpf.Stack:
-		var out []RawEntry
-		for {
-			v := make([]byte, m.ValueSize())
-			if err := m.LookupAndDelete(nil, &v); err != nil {
-				if errors.Is(err, ebpf.ErrKeyNotExist) {
-					return out, nil
-				}
-				return nil, err
-			}
-			out = append(out, RawEntry{Values: [][]byte{v}})
-		}
-	case ebpf.ProgramArray, ebpf.ArrayOfMaps, ebpf.HashOfMaps, ebpf.RingBuf, ebpf.BloomFilter, ebpf.PerfEventArray:
-		return nil, fmt.Errorf("cannot dump a %s", m.Type())
-	}
-	var out []RawEntry
-	it := m.Iterate()
-	if perCPU(m.Type()) {
-		var key []byte
-		var values [][]byte
-		for it.Next(&key, &values) {
-			e := RawEntry{Key: append([]byte(nil), key...)}
-			for _, v := range values {
-				e.Values = append(e.Values, append([]byte(nil), v...))
-			}
-			out = append(out, e)
-		}
-	} else {
-		var key, value []byte
-		for it.Next(&key, &value) {
-			out = append(out, RawEntry{Key: append([]byte(nil), key...), Values: [][]byte{append([]byte(nil), value...)}})
-		}
-	}
-	return out, it.Err()
+	return dumpMap(m, func() mapIterator { return m.Iterate() })
 }
 
 func (k *kernelInstance) Records(name string) ([][]byte, error) {
@@ -239,26 +212,8 @@ func (k *kernelInstance) Records(name string) ([][]byte, error) {
 		}
 		k.readers[name] = rd
 	}
-	// A deadline in the past: return what is there, then stop.
-	rd.SetDeadline(time.Now())
-	var recs [][]byte
-	for {
+	return drainRecords(rd.SetDeadline, func() ([]byte, error) {
 		rec, err := rd.Read()
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return recs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		recs = append(recs, rec.RawSample)
-	}
-}
-
-func (k *kernelInstance) Close() error {
-	for _, rd := range k.readers {
-		rd.Close()
-	}
-	k.coll.Close()
-	k.unpin()
-	return nil
+		return rec.RawSample, err
+	})
 }

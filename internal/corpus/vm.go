@@ -1,11 +1,8 @@
 package corpus
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"runtime"
-	"time"
 
 	"github.com/cilium/ebpf"
 
@@ -113,46 +110,20 @@ func (v *vmInstance) Run(name string, in RunInput) (RunOutput, error) {
 	return out, nil
 }
 
+func (v *vmInstance) Close() error {
+	for _, rd := range v.readers {
+		rd.Close()
+	}
+	v.coll.Close()
+	return nil
+}
+
 func (v *vmInstance) Dump(name string) ([]RawEntry, error) {
 	m, err := v.m(name)
 	if err != nil {
 		return nil, err
 	}
-	switch m.Type() {
-	case ebpf.Queue, ebpf.Stack:
-		var out []RawEntry
-		for {
-			var val []byte
-			if err := m.LookupAndDelete(nil, &val); err != nil {
-				if errors.Is(err, ebpfvm.ErrKeyNotExist) {
-					return out, nil
-				}
-				return nil, err
-			}
-			out = append(out, RawEntry{Values: [][]byte{val}})
-		}
-	case ebpf.ProgramArray, ebpf.ArrayOfMaps, ebpf.HashOfMaps, ebpf.RingBuf, ebpf.BloomFilter, ebpf.PerfEventArray:
-		return nil, fmt.Errorf("cannot dump a %s", m.Type())
-	}
-	var out []RawEntry
-	it := m.Iterate()
-	if perCPU(m.Type()) {
-		var key []byte
-		var values [][]byte
-		for it.Next(&key, &values) {
-			e := RawEntry{Key: append([]byte(nil), key...)}
-			for _, val := range values {
-				e.Values = append(e.Values, append([]byte(nil), val...))
-			}
-			out = append(out, e)
-		}
-	} else {
-		var key, val []byte
-		for it.Next(&key, &val) {
-			out = append(out, RawEntry{Key: append([]byte(nil), key...), Values: [][]byte{append([]byte(nil), val...)}})
-		}
-	}
-	return out, it.Err()
+	return dumpMap(m, func() mapIterator { return m.Iterate() })
 }
 
 // Records drains the records committed to ring buffer name.
@@ -171,25 +142,8 @@ func (v *vmInstance) Records(name string) ([][]byte, error) {
 		}
 		v.readers[name] = rd
 	}
-	// A deadline in the past: return what is there, then stop.
-	rd.SetDeadline(time.Now())
-	var recs [][]byte
-	for {
+	return drainRecords(rd.SetDeadline, func() ([]byte, error) {
 		rec, err := rd.Read()
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return recs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		recs = append(recs, rec.RawSample)
-	}
-}
-
-func (v *vmInstance) Close() error {
-	for _, rd := range v.readers {
-		rd.Close()
-	}
-	v.coll.Close()
-	return nil
+		return rec.RawSample, err
+	})
 }
