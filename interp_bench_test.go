@@ -3,6 +3,8 @@ package ebpfvm_test
 import (
 	"testing"
 
+	"github.com/cilium/ebpf"
+
 	"github.com/ebpfvm/ebpfvm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
@@ -96,5 +98,35 @@ func TestBenchProgramsRun(t *testing.T) {
 		if w, ok := want[bp.name]; ok && res.ReturnValue != w {
 			t.Errorf("%s: r0 = %d, want %d", bp.name, res.ReturnValue, w)
 		}
+	}
+}
+
+// BenchmarkRunOverhead is the fixed cost of one Run of an empty program
+// ("r0 = 0; exit"), per program type.
+func BenchmarkRunOverhead(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		typ  ebpf.ProgramType
+		opts *ebpfvm.RunOptions
+	}{
+		{"generic", ebpf.UnspecifiedProgram, &ebpfvm.RunOptions{}},
+		{"xdp", ebpf.XDP, &ebpfvm.RunOptions{Data: testPacket()}},
+		{"xdp-repeat", ebpf.XDP, &ebpfvm.RunOptions{Data: testPacket(), Repeat: 1000}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p, err := ebpfvm.NewProgram(prog(isa.Mov64Imm(isa.R0, 0), isa.Exit()), &ebpfvm.ProgramOptions{Type: c.typ})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.Run(c.opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if c.opts.Repeat > 1 {
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(c.opts.Repeat), "ns/run")
+			}
+		})
 	}
 }

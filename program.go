@@ -233,37 +233,37 @@ func (p *Program) runGeneric(r *runner, opts *RunOptions) (RunResult, error) {
 	return res, nil
 }
 
-// repeat runs the program opts.Repeat times. setup adds the run's regions
-// after the stack and returns r1-r5.
+// repeat runs the program opts.Repeat times on the same memory. setup adds
+// the run's regions after the stack and returns r1-r5; it runs once.
 func (p *Program) repeat(r *runner, opts *RunOptions, setup func(*interp.Machine) [5]uint64) (RunResult, error) {
 	m := r.m
 	m.SetCallXHelpers(p.helpers)
 	m.TailCalls = tailCalls{}
 	n := max(opts.Repeat, 1)
-	var res interp.Result
-	var err error
-	start := time.Now()
-	for range n {
-		m.Reset()
-		m.CPU = opts.CPU
-		args := setup(m)
-		for _, mp := range p.maps {
-			if err := m.GrantMap(mp.Handle(), mp.Regions()); err != nil {
-				return RunResult{}, err
-			}
-		}
-		res, err = m.Run(p.code, args, interp.RunOptions{Budget: opts.MaxInstructions, Checked: true})
-		if p.typ != ebpf.UnspecifiedProgram {
-			// Release what the program left behind (a held spin lock, an
-			// unsubmitted ring buffer record): the kernel's verifier
-			// would have refused such a program.
-			if endErr := helpers.EndRun(&m.Env); endErr != nil && err == nil {
-				err = fmt.Errorf("program %s: %w", p.name, endErr)
-			}
-		}
-		if err != nil {
+	m.Reset()
+	m.CPU = opts.CPU
+	args := setup(m)
+	for _, mp := range p.maps {
+		if err := m.GrantMap(mp.Handle(), mp.Regions()); err != nil {
 			return RunResult{}, err
 		}
+	}
+	var endRun func() error
+	if p.typ != ebpf.UnspecifiedProgram {
+		// Release what the program left behind (a held spin lock, an
+		// unsubmitted ring buffer record): the kernel's verifier would
+		// have refused such a program.
+		endRun = func() error {
+			if err := helpers.EndRun(&m.Env); err != nil {
+				return fmt.Errorf("program %s: %w", p.name, err)
+			}
+			return nil
+		}
+	}
+	start := time.Now()
+	res, err := m.RunRepeat(p.code, args, interp.RunOptions{Budget: opts.MaxInstructions, Checked: true}, n, endRun)
+	if err != nil {
+		return RunResult{}, err
 	}
 	elapsed := time.Since(start)
 	r0 := res.R0

@@ -62,11 +62,7 @@ func (m *Machine) StackTop() uint64 { return m.stack.Addr() + StackSize*MaxFrame
 // run used are zeroed (nothing leaks from one run into the next) and the
 // region table holds only the stack.
 func (m *Machine) Reset() {
-	if m.dirty > 0 {
-		b := m.stack.Bytes()
-		clear(b[len(b)-m.dirty*StackSize:])
-		m.dirty = 0
-	}
+	m.clearStack()
 	m.RunID++
 	m.Regions.Reset()
 	m.Regions.Add(mem.Region{Start: m.stack.Addr(), End: m.StackTop(), Writable: true, Kind: mem.KindStack})
@@ -74,6 +70,25 @@ func (m *Machine) Reset() {
 	m.Prog = nil
 	m.stopped = false
 	m.granted = m.granted[:0]
+}
+
+// rerun prepares another run on the same memory: the stack is cleared, the
+// first keepRegions regions and keepGranted map grants stay, the rest
+// (granted by helpers during the last run) go.
+func (m *Machine) rerun(keepRegions, keepGranted int) {
+	m.clearStack()
+	m.RunID++
+	m.Regions.Truncate(keepRegions)
+	m.granted = m.granted[:keepGranted]
+	m.stopped = false
+}
+
+func (m *Machine) clearStack() {
+	if m.dirty > 0 {
+		b := m.stack.Bytes()
+		clear(b[len(b)-m.dirty*StackSize:])
+		m.dirty = 0
+	}
 }
 
 // RunOptions are the per-run settings of Machine.Run.

@@ -14,22 +14,48 @@ import (
 // Run executes c from its first instruction with r1-r5 = args and r10 at the
 // top of the stack. The caller has called Reset and added the regions the
 // program may touch.
-func (m *Machine) Run(c *Code, args [5]uint64, opts RunOptions) (res Result, err error) {
+func (m *Machine) Run(c *Code, args [5]uint64, opts RunOptions) (Result, error) {
+	return m.RunRepeat(c, args, opts, 1, nil)
+}
+
+// RunRepeat runs c n times (at least once), as BPF_PROG_TEST_RUN's repeat
+// does: on the same memory, with the stack cleared between runs and the
+// regions the caller set up before the first run kept (what helpers granted
+// during a run is dropped). after, when not nil, is called after each run
+// (the helpers' end-of-run checks) and may turn it into an error. It returns
+// the result of the last run.
+func (m *Machine) RunRepeat(c *Code, args [5]uint64, opts RunOptions, n int, after func() error) (res Result, err error) {
 	budget := opts.Budget
 	if budget == 0 {
 		budget = DefaultBudget
 	}
 	// A fault in memory the runtime handed out would be a runtime bug; turn
-	// it into an error rather than a crash of the host.
+	// it into an error rather than a crash of the host. Set up once for all
+	// the runs: it is the largest part of a run's fixed cost otherwise.
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("internal error: %v", p)
 		}
 	}()
-	m.budget, m.checked, m.steps, m.tailCalls = budget, opts.Checked, 0, 0
-	m.frames[0].maygoto = MaxLoops
-	return m.run(c, 0, 0, args)
+	keepRegions, keepGranted := m.Regions.Len(), len(m.granted)
+	for i := range max(n, 1) {
+		if i > 0 {
+			m.rerun(keepRegions, keepGranted)
+		}
+		m.budget, m.checked, m.steps, m.tailCalls = budget, opts.Checked, 0, 0
+		m.frames[0].maygoto = MaxLoops
+		res, err = m.run(c, 0, 0, args)
+		if after != nil {
+			if e := after(); e != nil && err == nil {
+				err = e
+			}
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // Call runs the subprogram (a callback) at the function handle fn with
