@@ -1,30 +1,4 @@
 #!/bin/sh
-# build.sh: rebuild the corpus objects (*.o) from their C sources.
-#
-# Run by `go generate ./internal/corpus` or directly. The objects are
-# committed, so `go test` never needs clang; this script is only for when a
-# source changes. It needs clang-19 (or $CLANG) and the libbpf headers
-# (Debian: apt-get install -y clang-19 llvm-19 libbpf-dev).
-set -eu
-cd "$(dirname "$0")"
-
-CLANG=${CLANG:-clang-19}
-if ! command -v "$CLANG" >/dev/null 2>&1; then
-	echo "corpus: $CLANG not found; NOT rebuilding testdata/corpus/*.o (the committed objects are used)." >&2
-	echo "corpus: install it with: apt-get install -y clang-19 llvm-19 libbpf-dev" >&2
-	exit 0
-fi
-if [ ! -f /usr/include/bpf/bpf_helpers.h ]; then
-	echo "corpus: /usr/include/bpf/bpf_helpers.h not found; NOT rebuilding (apt-get install -y libbpf-dev)." >&2
-	exit 0
-fi
-
-# asm/ headers live in the multiarch directory on Debian.
-MULTIARCH=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-for src in *.c; do
-	obj=${src%.c}.o
-	echo "corpus: $CLANG $src -> $obj"
-	"$CLANG" -O2 -g -target bpf -mcpu=v3 -Wall -Werror \
-		-I. -I"/usr/include/$MULTIARCH" \
-		-c "$src" -o "$obj"
-done
+# build.sh: rebuild the corpus objects (*.o) from their C sources; run by
+# `go generate ./internal/corpus` or directly.
+exec sh "$(dirname "$0")/../../scripts/build-bpf.sh" corpus "$(dirname "$0")"
