@@ -24,7 +24,7 @@ type Code struct {
 	raw       []isa.Instruction
 	helpers   []HelperFunc // call targets of opCallHelper and opCallKfunc
 	names     []string     // helper names, for error messages
-	callbacks map[int]bool // instructions that ld_imm64 of a function names
+	callbacks []bool       // instructions that ld_imm64 of a function names
 }
 
 // funcHandleBase tags function handles, the values that ld_imm64 with
@@ -39,11 +39,11 @@ const funcHandleBase = 0xffff_a000_0000_0000
 const TailCallHelperID = 12
 
 func (c *Code) callbackPC(fn uint64) (int, bool) {
-	pc := int(fn - funcHandleBase)
-	if fn < funcHandleBase || !c.callbacks[pc] {
+	if fn < funcHandleBase || fn-funcHandleBase >= uint64(len(c.callbacks)) {
 		return 0, false
 	}
-	return pc, true
+	pc := int(fn - funcHandleBase)
+	return pc, c.callbacks[pc]
 }
 
 // Len returns the number of instruction slots.
@@ -69,7 +69,7 @@ func Compile(insns []isa.Instruction, h *Helpers) (*Code, error) {
 			if d.op == opFuncAddr {
 				t, _ := isa.BranchTarget(in, i)
 				if c.callbacks == nil {
-					c.callbacks = map[int]bool{}
+					c.callbacks = make([]bool, len(insns))
 				}
 				c.callbacks[t] = true
 				d.imm = int64(funcHandleBase + uint64(t))

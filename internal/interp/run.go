@@ -74,9 +74,8 @@ func (e *Env) Call(fn uint64, args [5]uint64) (uint64, error) {
 	}
 	m.frames[base].maygoto = MaxLoops
 	saved := m.code
-	defer func() { m.code = saved }()
-	res, err := m.run(m.code, pc, base, args)
-	m.depth = base - 1
+	res, err := m.run(saved, pc, base, args)
+	m.code, m.depth = saved, base-1
 	return res.R0, err
 }
 
