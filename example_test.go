@@ -61,3 +61,28 @@ func ExampleRunError() {
 	}
 	// Output: 0 r0 = *(u64 *)(r1 +4)
 }
+
+// Programs from an ELF object run as the kernel's BPF_PROG_TEST_RUN would
+// run them, with their maps.
+func ExampleLoadCollection() {
+	coll, err := ebpfvm.LoadCollection("testdata/corpus/xdp_parser.o", nil)
+	if err != nil {
+		panic(err)
+	}
+	defer coll.Close()
+	// An Ethernet + IPv4 + UDP packet.
+	packet := make([]byte, 60)
+	packet[12], packet[13] = 0x08, 0x00 // EtherType IPv4
+	packet[14], packet[22], packet[23] = 0x45, 64, 17
+	packet[16], packet[17] = 0, 46 // IPv4 total length
+	packet[39] = 26                 // UDP length
+	res, err := coll.Programs["xdp_parse"].Run(&ebpfvm.RunOptions{Data: packet})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("verdict:", res.ReturnValue) // XDP_PASS
+	fmt.Println("maps:", len(coll.Maps))
+	// Output:
+	// verdict: 2
+	// maps: 2
+}
