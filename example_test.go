@@ -75,7 +75,7 @@ func ExampleLoadCollection() {
 	packet[12], packet[13] = 0x08, 0x00 // EtherType IPv4
 	packet[14], packet[22], packet[23] = 0x45, 64, 17
 	packet[16], packet[17] = 0, 46 // IPv4 total length
-	packet[39] = 26                 // UDP length
+	packet[39] = 26                // UDP length
 	res, err := coll.Programs["xdp_parse"].Run(&ebpfvm.RunOptions{Data: packet})
 	if err != nil {
 		panic(err)
