@@ -249,6 +249,13 @@ func (v *verifier) checkHelperCall(idx int, in isa.Instruction) (int, bool, erro
 		st.lockID = 0
 		st.lockMap = nil
 	case FuncTailCall:
+		if st.lockID != 0 {
+			return 0, false, v.errf(idx, "function calls are not allowed while holding a lock")
+		}
+		if len(st.refs) > 0 {
+			r := st.refs[0]
+			return 0, false, v.errf(idx, "Unreleased reference id=%d alloc_insn=%d\ntail_call would lead to reference leak", r.id, r.insn)
+		}
 		v.subprogs[v.insnSubprog[idx]].tailCall = true
 	default:
 		if st.lockID != 0 {

@@ -139,6 +139,27 @@ func (v *verifier) checkStructure() error {
 		}
 		_ = k
 	}
+	// Without BTF func_info, subprograms (not the main program) may not
+	// leave through LD_ABS/IND or a tail call (check_abnormal_return).
+	if !v.opts.FuncInfo {
+		for _, sp := range v.subprogs[1:] {
+			for i := sp.start; i < sp.end; i++ {
+				in := insns[i]
+				if v.second[i] {
+					continue
+				}
+				if in.Opcode.Class() == isa.ClassLD && (in.Opcode.Mode() == isa.ModeABS || in.Opcode.Mode() == isa.ModeIND) {
+					return v.errf(i, "LD_ABS is not allowed in subprogs without BTF")
+				}
+			}
+			for i := sp.start; i < sp.end; i++ {
+				in := insns[i]
+				if !v.second[i] && in.Opcode == isa.OpCall && in.Src == 0 && in.Imm == FuncTailCall {
+					return v.errf(i, "tail_call is not allowed in subprogs without BTF")
+				}
+			}
+		}
+	}
 	return v.checkCFG()
 }
 
@@ -312,7 +333,10 @@ func (v *verifier) resolveMapLoad(i int) error {
 		return v.errf(i, "fd %d is not pointing to valid bpf_map", in.Imm)
 	}
 	if ld.Value {
-		if ld.Map.Type != MapArray || ld.Map.MaxEntries != 1 {
+		if ld.Map.Type != MapArray {
+			return v.errf(i, "no direct value access support for this map type")
+		}
+		if ld.Map.MaxEntries != 1 {
 			return v.errf(i, "direct value offset of %d is not allowed", ld.Offset)
 		}
 		if ld.Offset >= ld.Map.ValueSize {
@@ -335,6 +359,12 @@ func kernelInsnError(in isa.Instruction, err error) string {
 	}
 	if i := strings.Index(msg, " ("); i > 0 {
 		msg = msg[:i]
+	}
+	switch {
+	case strings.HasPrefix(msg, "BPF_END uses invalid width"):
+		return "BPF_END uses reserved fields"
+	case strings.HasPrefix(msg, "BPF_ATOMIC uses invalid atomic opcode"):
+		return fmt.Sprintf("BPF_ATOMIC uses invalid atomic opcode %02x", uint32(in.Imm))
 	}
 	if strings.HasPrefix(msg, "invalid destination register") || strings.HasPrefix(msg, "invalid source register") {
 		r := in.Dst

@@ -333,11 +333,12 @@ func (v *verifier) checkLdAbs(idx int, in isa.Instruction) error {
 	if err := v.checkRegRead(idx, 6); err != nil {
 		return err
 	}
-	if len(v.cur.refs) > 0 {
-		return v.errf(idx, "BPF_LD_[ABS|IND] cannot be mixed with socket references")
-	}
 	if v.cur.lockID != 0 {
 		return v.errf(idx, "BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region")
+	}
+	if len(v.cur.refs) > 0 {
+		r := v.cur.refs[0]
+		return v.errf(idx, "Unreleased reference id=%d alloc_insn=%d\nBPF_LD_[ABS|IND] would lead to reference leak", r.id, r.insn)
 	}
 	if regs[6].typ != PtrToCtx {
 		return v.errf(idx, "at the time of BPF_LD_ABS|IND R6 != pointer to skb")

@@ -1,0 +1,7 @@
+# type: xdp
+# expect: reject
+# error: R0 !read_ok
+call f
+exit
+f:
+exit
