@@ -409,7 +409,7 @@ func (v *verifier) checkHelperArg(idx int, p *HelperProto, a int, meta *callMeta
 		}
 		return nil
 	}
-	if r.isPkt() && !v.pt.DirectPacketRead && !p.PacketAccess {
+	if r.isPkt() && !p.PacketAccess {
 		return v.errf(idx, "helper access to the packet is not allowed")
 	}
 	isNull := r.typ == Scalar && r.vo.equalsConst(0)

@@ -354,7 +354,8 @@ func (v *verifier) resolveMapLoad(i int) error {
 // kernel's wording.
 func kernelInsnError(in isa.Instruction, err error) string {
 	msg := err.Error()
-	if strings.HasPrefix(msg, "unknown opcode") {
+	// BPF_ST has only the BPF_MEM mode in the kernel's opcode table.
+	if strings.HasPrefix(msg, "unknown opcode") || strings.HasPrefix(msg, "BPF_ST uses reserved fields (mode") {
 		return fmt.Sprintf("unknown opcode %02x", uint8(in.Opcode))
 	}
 	if i := strings.Index(msg, " ("); i > 0 {

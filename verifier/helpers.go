@@ -150,12 +150,17 @@ var kernelProtos = func() map[int32]*HelperProto {
 	}
 	rdMem := ArgPtrToMem | ArgReadOnly
 	uninitMem := ArgPtrToMem | ArgUninit
-	add(FuncMapLookupElem, RetPtrToMapValueOrNull, ArgConstMapPtr, ArgPtrToMapKey)
-	add(FuncMapUpdateElem, RetInteger, ArgConstMapPtr, ArgPtrToMapKey, ArgPtrToMapValue, ArgAnything)
-	add(FuncMapDeleteElem, RetInteger, ArgConstMapPtr, ArgPtrToMapKey)
-	add(FuncMapPushElem, RetInteger, ArgConstMapPtr, ArgPtrToMapValue, ArgAnything)
-	add(FuncMapPopElem, RetInteger, ArgConstMapPtr, ArgPtrToMapValue|ArgUninit)
-	add(FuncMapPeekElem, RetInteger, ArgConstMapPtr, ArgPtrToMapValue|ArgUninit)
+	// The map helpers take packet pointers (pkt_access in the kernel).
+	for _, p := range []*HelperProto{
+		add(FuncMapLookupElem, RetPtrToMapValueOrNull, ArgConstMapPtr, ArgPtrToMapKey),
+		add(FuncMapUpdateElem, RetInteger, ArgConstMapPtr, ArgPtrToMapKey, ArgPtrToMapValue, ArgAnything),
+		add(FuncMapDeleteElem, RetInteger, ArgConstMapPtr, ArgPtrToMapKey),
+		add(FuncMapPushElem, RetInteger, ArgConstMapPtr, ArgPtrToMapValue, ArgAnything),
+		add(FuncMapPopElem, RetInteger, ArgConstMapPtr, ArgPtrToMapValue|ArgUninit),
+		add(FuncMapPeekElem, RetInteger, ArgConstMapPtr, ArgPtrToMapValue|ArgUninit),
+	} {
+		p.PacketAccess = true
+	}
 	add(FuncKtimeGetNs, RetInteger)
 	add(FuncKtimeGetBootNs, RetInteger)
 	add(FuncGetPrandomU32, RetInteger)
