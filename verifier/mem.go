@@ -248,6 +248,10 @@ func (v *verifier) checkMemAccess(idx, regno, off, size int, t accessKind, value
 			regs[valueReg].setUnknownScalar()
 			loaded = true
 		}
+	case r.typ == ConstPtrToMap && t == accWrite && off >= 0 && r.m != nil && mapStructName(r.m.Type) != "":
+		// The kernel reads a map's fields through BTF and refuses writes
+		// (check_ptr_to_map_access); ebpfvm has no BTF for the reads.
+		return v.errf(idx, "only read from %s is supported", mapStructName(r.m.Type))
 	default:
 		return v.errf(idx, "R%d invalid mem access '%s'", regno, r.typeName())
 	}
@@ -778,4 +782,20 @@ func (v *verifier) checkStackRange(idx, regno, off, size int, write, zeroOK, raw
 		}
 	}
 	return nil
+}
+
+// mapStructName is the kernel struct behind a map type (its map_btf_id),
+// for the types whose name is known here.
+func mapStructName(t MapType) string {
+	switch t {
+	case MapHash, MapPerCPUHash, MapLRUHash, MapLRUPerCPUHash, MapHashOfMaps:
+		return "bpf_htab"
+	case MapArray, MapPerCPUArray, MapProgArray, MapPerfEventArray, MapCgroupArray, MapArrayOfMaps:
+		return "bpf_array"
+	case MapQueue, MapStack:
+		return "bpf_queue_stack"
+	case MapRingbuf:
+		return "bpf_ringbuf_map"
+	}
+	return ""
 }
