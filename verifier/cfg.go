@@ -72,7 +72,7 @@ func (v *verifier) checkStructure() error {
 			case isa.PseudoBTFID:
 				return v.errf(i, "kernel BTF is not supported")
 			default:
-				return v.errf(i, "invalid bpf_ld_imm64 insn")
+				return v.errf(i, "unrecognized bpf_ld_imm64 insn")
 			}
 			v.second[i+1] = true
 			i++
@@ -362,6 +362,8 @@ func kernelInsnError(in isa.Instruction, err error) string {
 		msg = msg[:i]
 	}
 	switch {
+	case msg == "invalid may_goto":
+		return fmt.Sprintf("invalid may_goto imm %d", in.Imm)
 	case strings.HasPrefix(msg, "BPF_END uses invalid width"):
 		return "BPF_END uses reserved fields"
 	case strings.HasPrefix(msg, "BPF_ATOMIC uses invalid atomic opcode"):

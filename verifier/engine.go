@@ -425,9 +425,6 @@ func (v *verifier) checkRefLeak(idx int, callback bool) error {
 // checkMayGoto: the fall-through continues while the budget lasts (a new
 // state with a deeper may_goto depth); the jump is always possible.
 func (v *verifier) checkMayGoto(idx int, in isa.Instruction) (int, bool, error) {
-	if in.Offset == 0 {
-		return 0, false, v.errf(idx, "invalid may_goto off %d imm %d", in.Offset, in.Imm)
-	}
 	st := v.push(idx+1, idx)
 	st.mayGotoDepth++
 	return idx + 1 + int(in.Offset), false, nil
