@@ -108,9 +108,12 @@ func (v *verifier) checkAtomic(idx int, in isa.Instruction) error {
 	}
 	_ = auxReg
 	// The read part: if the location holds a spilled pointer the fetch
-	// would load a pointer as a scalar.
-	if err := v.checkMemAccess(idx, int(in.Dst), int(in.Offset), size, accRead, loadReg, true, false, nil); err != nil {
-		return err
+	// would load a pointer as a scalar. Through a map pointer the kernel
+	// reads the map's struct (BTF) and refuses the write part.
+	if d := &regs[in.Dst]; d.typ != ConstPtrToMap || d.m == nil || mapStructName(d.m.Type) == "" {
+		if err := v.checkMemAccess(idx, int(in.Dst), int(in.Offset), size, accRead, loadReg, true, false, nil); err != nil {
+			return err
+		}
 	}
 	if loadReg >= 0 && v.regs()[loadReg].typ != Scalar {
 		// An atomic fetch returns the memory's old value as a number.
