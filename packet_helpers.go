@@ -7,6 +7,7 @@ import (
 
 	"github.com/cilium/ebpf"
 
+	"github.com/ebpfvm/ebpfvm/internal/helpers"
 	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
 	"github.com/ebpfvm/ebpfvm/isa"
@@ -14,7 +15,7 @@ import (
 )
 
 // errno returns -e as a helper's return value.
-func errno(e syscall.Errno) uint64 { return uint64(-int64(e)) }
+var errno = helpers.Errno
 
 // typeHelpers are the helpers that exist only for some program types: they
 // act on the packet of the run.

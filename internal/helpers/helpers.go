@@ -209,7 +209,11 @@ func newSet(cfg *Config) *set {
 }
 
 // errno returns -e as a helper's return value.
-func errno(e syscall.Errno) uint64 { return uint64(-int64(e)) }
+// Errno is a helper's return value for the error e: -e, as the kernel's
+// helpers return it.
+func Errno(e syscall.Errno) uint64 { return uint64(-int64(e)) }
+
+func errno(e syscall.Errno) uint64 { return Errno(e) }
 
 func indexByte(b []byte, c byte) int {
 	for i, x := range b {

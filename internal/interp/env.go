@@ -84,21 +84,6 @@ func (h *Helpers) Lookup(id int32) (Helper, bool) {
 	return hp, ok
 }
 
-// Clone returns a copy that can be changed independently.
-func (h *Helpers) Clone() *Helpers {
-	c := &Helpers{}
-	if h == nil {
-		return c
-	}
-	for _, hp := range h.helpers {
-		c.Register(hp)
-	}
-	for _, hp := range h.kfuncs {
-		c.RegisterKfunc(hp)
-	}
-	return c
-}
-
 func (h *Helpers) lookup(id int32, kfunc bool) (HelperFunc, string) {
 	if h == nil {
 		return nil, ""
@@ -190,7 +175,7 @@ const MaxTailCalls = 33
 // tailCallTarget follows the kernel's order of checks: an index outside the
 // map fails without counting; then the counter is checked and incremented,
 // so that a tail call into an empty slot still counts.
-func (m *Machine) tailCallTarget(_ *Code, mapHandle, index uint64) *Code {
+func (m *Machine) tailCallTarget(mapHandle, index uint64) *Code {
 	if m.TailCalls == nil {
 		return nil
 	}

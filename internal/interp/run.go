@@ -517,7 +517,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			// bpf_tail_call(ctx, prog_array, index): on success the target
 			// replaces the running program in the current frame, with the
 			// same r1 and stack; on failure execution falls through.
-			if next := m.tailCallTarget(c, r[2], r[3]); next != nil {
+			if next := m.tailCallTarget(r[2], r[3]); next != nil {
 				c, code, pc = next, next.insns, 0
 				m.frames[depth].maygoto = MaxLoops
 			}
