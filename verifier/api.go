@@ -43,6 +43,9 @@ type Options struct {
 	FuncInfo bool
 	// GPL: the program's license is GPL-compatible (GPL-only helpers).
 	GPL bool
+	// Kfuncs are the kernel functions the program may call with
+	// BPF_PSEUDO_KFUNC_CALL (src_reg 2, imm = ID); nil: none (kfunc.go).
+	Kfuncs KfuncSet
 	// MaxInstructions is the processed-instruction budget (default
 	// 1,000,000, the kernel's BPF_COMPLEXITY_LIMIT_INSNS).
 	MaxInstructions int

@@ -29,7 +29,7 @@ func (v *verifier) checkCall(idx int, in isa.Instruction) (int, bool, error) {
 	case isa.CallHelper:
 		return v.checkHelperCall(idx, in)
 	}
-	return 0, false, v.errf(idx, "calling kernel functions is not supported")
+	return v.checkKfuncCall(idx, in)
 }
 
 // checkLocalCall enters a bpf-to-bpf call: a new frame with r1-r5.
@@ -210,28 +210,11 @@ func (v *verifier) checkHelperCall(idx int, in isa.Instruction) (int, bool, erro
 	if err := v.checkMapFuncCompat(idx, meta.m, id, name); err != nil {
 		return 0, false, err
 	}
+	if err := v.callArgEffects(idx, &meta); err != nil {
+		return 0, false, err
+	}
 	st := v.cur
 	regs := v.regs()
-	// Memory the helper writes.
-	for _, ra := range meta.rawRegs {
-		if err := v.checkHelperMem(idx, ra.regno, ra.size, true, false, true); err != nil {
-			return 0, false, err
-		}
-	}
-	if meta.releaseReg >= 0 {
-		r := &regs[meta.releaseReg]
-		if r.refID == 0 {
-			if !(r.typ == Scalar && r.vo.equalsConst(0)) {
-				return 0, false, v.errf(idx, "R%d must be referenced when passed to release function", meta.releaseReg)
-			}
-		} else {
-			ref := r.refID
-			if !st.releaseRef(ref) {
-				return 0, false, v.errf(idx, "verifier internal error: reference has not been acquired before")
-			}
-			v.invalidateRef(ref)
-		}
-	}
 	switch id {
 	case FuncSpinLock:
 		if st.lockID != 0 {
@@ -278,6 +261,32 @@ func (v *verifier) checkHelperCall(idx int, in isa.Instruction) (int, bool, erro
 		regs[0].id = 0
 	}
 	return idx + 1, false, nil
+}
+
+// callArgEffects applies what a helper or kfunc call does to its checked
+// arguments: the memory it writes is initialized, the reference it
+// releases is gone.
+func (v *verifier) callArgEffects(idx int, meta *callMeta) error {
+	for _, ra := range meta.rawRegs {
+		if err := v.checkHelperMem(idx, ra.regno, ra.size, true, false, true); err != nil {
+			return err
+		}
+	}
+	if meta.releaseReg >= 0 {
+		r := &v.regs()[meta.releaseReg]
+		if r.refID == 0 {
+			if !(r.typ == Scalar && r.vo.equalsConst(0)) {
+				return v.errf(idx, "R%d must be referenced when passed to release function", meta.releaseReg)
+			}
+		} else {
+			ref := r.refID
+			if !v.cur.releaseRef(ref) {
+				return v.errf(idx, "verifier internal error: reference has not been acquired before")
+			}
+			v.invalidateRef(ref)
+		}
+	}
+	return nil
 }
 
 // constKey reads a constant map key from the stack, as the kernel does to

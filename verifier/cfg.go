@@ -88,7 +88,9 @@ func (v *verifier) checkStructure() error {
 				starts[t] = true
 			}
 			if in.Opcode == isa.OpCall && uint8(in.Src) == isa.CallKfunc {
-				return v.errf(i, "calling kernel functions is not supported")
+				if err := v.addKfuncCall(i, in); err != nil {
+					return err
+				}
 			}
 		}
 	}
