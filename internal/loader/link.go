@@ -31,8 +31,15 @@ type Program struct {
 
 // Link resolves a program's references. Map references are left for the
 // caller to patch (see MapRef); their slots hold plain ld_imm64 with the
-// pseudo source still set.
+// pseudo source still set. Kfunc calls are refused: see LinkKfuncs.
 func Link(ps *ebpf.ProgramSpec) (*Program, error) {
+	return LinkKfuncs(ps, nil)
+}
+
+// LinkKfuncs is Link for programs that may call kfuncs: kfuncs resolves
+// the name of each kfunc a call refers to (a C extern declared __ksym) to
+// the ID the call gets as imm.
+func LinkKfuncs(ps *ebpf.ProgramSpec, kfuncs KfuncResolver) (*Program, error) {
 	if ps == nil || len(ps.Instructions) == 0 {
 		return nil, errors.New("program has no instructions")
 	}
@@ -43,7 +50,9 @@ func Link(ps *ebpf.ProgramSpec) (*Program, error) {
 	for i := range insns {
 		ins := &insns[i]
 		if ins.IsKfuncCall() {
-			return nil, fmt.Errorf("instruction %d: kfunc call %q: kfuncs in ELF objects are not supported yet", slot, ins.Reference())
+			if err := linkKfunc(ins, slot, kfuncs); err != nil {
+				return nil, err
+			}
 		}
 		if ins.IsLoadFromMap() {
 			ref := ins.Reference()
