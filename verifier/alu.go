@@ -170,10 +170,14 @@ func (v *verifier) checkALU(idx int, in isa.Instruction) error {
 			return v.errf(idx, "R%d pointer %s pointer prohibited", in.Dst, aluNames[op])
 		}
 		// scalar += pointer
+		v.markPrecise(int(in.Dst))
 		off := *d
 		return v.ptrALU(idx, in, d, &src, &off, true)
 	}
 	if d.typ != Scalar {
+		if x {
+			v.markPrecise(int(in.Src))
+		}
 		ptr := *d
 		return v.ptrALU(idx, in, d, &ptr, &src, false)
 	}

@@ -89,6 +89,7 @@ func (v *verifier) returnFromCall(idx int) (int, error) {
 		if r0.typ != Scalar {
 			return 0, v.errf(idx, "R0 not a scalar value")
 		}
+		v.markPrecise(0)
 		if r0.smin < callee.cbRetMin || r0.smax > callee.cbRetMax {
 			return 0, v.errf(idx, "%s", invalidScalarMsg("At callback return", &r0, callee.cbRetMin, callee.cbRetMax))
 		}
@@ -240,9 +241,19 @@ func (v *verifier) checkHelperCall(idx int, in isa.Instruction) (int, bool, erro
 			return 0, false, v.errf(idx, "Unreleased reference id=%d alloc_insn=%d\ntail_call would lead to reference leak", r.id, r.insn)
 		}
 		v.subprogs[v.insnSubprog[idx]].tailCall = true
+		if m := regs[2].m; m != nil && regs[3].isConst() && regs[3].vo.value < uint64(m.MaxEntries) {
+			v.markPrecise(3) // record_func_key
+		}
 	default:
 		if st.lockID != 0 {
 			return 0, false, v.errf(idx, "function calls are not allowed while holding a lock")
+		}
+	}
+	if id == FuncLoop {
+		// The iteration count and a zero flags argument are relied on.
+		v.markPrecise(1)
+		if r4 := &regs[4]; r4.typ == Scalar && r4.vo.equalsConst(0) {
+			v.markPrecise(4)
 		}
 	}
 	// Callbacks: explore the callback, then come back here.
@@ -315,6 +326,8 @@ func (v *verifier) constKey(r *reg, size int) (uint64, bool) {
 		return 0, true
 	}
 	if s.isSpill() && s.spill.typ == Scalar && s.spill.vo.isConst() && off%8 == 0 {
+		// The lookup's result depends on this value.
+		v.markPreciseSlot(int(r.frame), spi)
 		return s.spill.vo.value & 0xffffffff, true
 	}
 	return 0, false
@@ -422,6 +435,10 @@ func (v *verifier) checkHelperArg(idx int, p *HelperProto, a int, meta *callMeta
 		return v.errf(idx, "helper access to the packet is not allowed")
 	}
 	isNull := r.typ == Scalar && r.vo.equalsConst(0)
+	if isNull && kind&ArgOrNull != 0 {
+		// NULL is accepted because the value is exactly zero.
+		v.markPrecise(regno)
+	}
 	if !(isNull && kind&ArgOrNull != 0) {
 		if ok, exp := argTypeOK(kind, r); !ok {
 			if base == ArgPtrToMem && r.isNullable() && kind&ArgOrNull == 0 {
@@ -495,6 +512,8 @@ func (v *verifier) checkHelperArg(idx int, p *HelperProto, a int, meta *callMeta
 		if r.umax >= maxVarOff {
 			return v.errf(idx, "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'", regno)
 		}
+		// The size's bounds decide what the helper may touch.
+		v.markPrecise(regno)
 		prevReg := &v.regs()[regno-1]
 		if prevReg.typ == Scalar && prevReg.vo.equalsConst(0) && prev&ArgOrNull != 0 {
 			if r.umax != 0 {
@@ -514,6 +533,7 @@ func (v *verifier) checkHelperArg(idx int, p *HelperProto, a int, meta *callMeta
 			return v.errf(idx, "R%d is not a known constant'", regno)
 		}
 		meta.memSize = int64(r.vo.value)
+		v.markPrecise(regno)
 	case ArgPtrToSpinLock:
 		if !r.vo.isConst() {
 			return v.errf(idx, "R%d doesn't have constant offset. bpf_spin_lock has to be at the constant offset", regno)

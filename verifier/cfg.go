@@ -264,7 +264,6 @@ func (v *verifier) checkCFG() error {
 				if !v.priv {
 					return v.errf(i, "back-edge from insn %d to %d", i, w)
 				}
-				v.prune[w] = true
 			}
 		}
 		return nil
@@ -283,31 +282,37 @@ func (v *verifier) checkCFG() error {
 			return v.errf(i, "jump into the middle of ldimm64 insn %d", i)
 		}
 	}
-	// Jump targets, both sides of conditional jumps, calls and the
-	// instructions after them are pruning points.
+	// Pruning points, as the kernel's visit_insn marks them: conditional
+	// jumps (before the branch), targets of unconditional jumps, local
+	// calls and the instruction after every call. Callback calls and
+	// may_goto always store a state (the loops they make converge there).
+	v.force = make([]bool, n)
 	for i := 0; i < n; i++ {
 		in := v.insns[i]
 		if v.second[i] {
 			continue
 		}
-		if c := in.Opcode.Class(); c == isa.ClassJMP || c == isa.ClassJMP32 {
-			op := in.Opcode.Op()
-			if op != isa.JmpCall && op != isa.JmpExit {
-				t, _ := isa.BranchTarget(in, i)
-				v.prune[t] = true
-				if op != isa.JmpJA && i+1 < n {
-					v.prune[i+1] = true
-				}
-			}
-		}
-		if in.Opcode == isa.OpCall {
-			v.prune[i] = true
+		switch {
+		case in.Opcode == isa.OpCall:
 			if i+1 < n {
 				v.prune[i+1] = true
 			}
-		}
-		if in.Opcode == isa.OpMayGoto {
+			if uint8(in.Src) == isa.CallLocal || v.isCallbackCall(i) {
+				v.prune[i] = true
+			}
+			v.force[i] = v.isCallbackCall(i)
+		case in.Opcode == isa.OpMayGoto:
 			v.prune[i] = true
+			v.force[i] = true
+		case in.Opcode.Class() == isa.ClassJMP || in.Opcode.Class() == isa.ClassJMP32:
+			switch in.Opcode.Op() {
+			case isa.JmpExit:
+			case isa.JmpJA:
+				t, _ := isa.BranchTarget(in, i)
+				v.prune[t] = true
+			default:
+				v.prune[i] = true
+			}
 		}
 	}
 	return nil

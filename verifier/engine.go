@@ -15,12 +15,12 @@ type verifier struct {
 	logLevel int
 
 	second      []bool
-	prune       []bool
+	prune       []bool // is_prune_point
+	force       []bool // is_force_checkpoint
 	subprogs    []subprog
 	insnSubprog []int
 	mapLoads    map[int]MapLoad
 	live        []uint16 // registers live at each instruction's entry
-	precise     []uint16 // registers whose value matters (see preciseIn)
 	checked     []bool   // instruction passed CheckInstruction
 
 	explored [][]*checkpoint
@@ -40,6 +40,14 @@ type verifier struct {
 	// cbReturn: the next helper call is a callback helper revisited
 	// after its callback returned.
 	cbReturn bool
+	// Precision tracking (precision.go): the instruction checked before
+	// the current one, the length of the current state's history when
+	// the current instruction started, and the backtracking scratch.
+	prevInsn int
+	histInsn int
+	bt       backtrack
+	// free holds the states of finished paths for reuse.
+	free []*state
 }
 
 type pendingState struct {
@@ -111,7 +119,7 @@ func (v *verifier) initialState() *state {
 	if v.pt.GenericArgs {
 		f.regs[2].setUnknownScalar()
 	}
-	return &state{frames: []*funcState{f}}
+	return &state{frames: []*funcState{f}, last: -1}
 }
 
 func (v *verifier) doCheck() error {
@@ -125,8 +133,11 @@ func (v *verifier) doCheck() error {
 			return v.errf(idx, "BPF program is too large. Processed %d insn", v.processed)
 		}
 		v.insnIdx = idx
+		v.prevInsn = prev
+		v.cur.last = prev
+		v.histInsn = len(v.cur.hist)
 		if v.prune[idx] {
-			pruned, err := v.isStateVisited(idx)
+			pruned, err := v.isStateVisited(idx, prev)
 			if err != nil {
 				return err
 			}
@@ -146,6 +157,10 @@ func (v *verifier) doCheck() error {
 				printState = true
 				continue
 			}
+		}
+		v.histInsn = len(v.cur.hist)
+		if prev >= 0 && prev != idx-1 && v.priv {
+			v.pushArrival(idx, prev)
 		}
 		if v.logLevel > 0 {
 			if printState && (v.logLevel >= 2 || true) {
@@ -182,7 +197,7 @@ func (v *verifier) doCheck() error {
 
 // push queues a copy of the current state to explore from insn.
 func (v *verifier) push(insn, prev int) *state {
-	st := v.cur.clone()
+	st := v.newState(v.cur)
 	if st.parent != nil {
 		st.parent.branches++
 	}
@@ -198,6 +213,8 @@ func (v *verifier) popState() (int, int, bool) {
 	}
 	p := v.pending[len(v.pending)-1]
 	v.pending = v.pending[:len(v.pending)-1]
+	// Nothing refers to the finished path's state: recycle it.
+	v.free = append(v.free, v.cur)
 	v.cur = p.st
 	if v.logLevel == 1 {
 		v.log.truncate(p.logPos)
@@ -383,6 +400,7 @@ func (v *verifier) checkExit(idx int) (int, bool, error) {
 		if r0.typ != Scalar {
 			return 0, false, v.errf(idx, "At program exit the register R0 is not a known value (%s)", r0.typeName())
 		}
+		v.markPrecise(0)
 		if r0.smin < rr[0] || r0.smax > rr[1] {
 			return 0, false, v.errf(idx, "%s", invalidScalarMsg("At program exit", r0, rr[0], rr[1]))
 		}
@@ -425,9 +443,63 @@ func (v *verifier) checkRefLeak(idx int, callback bool) error {
 // checkMayGoto: the fall-through continues while the budget lasts (a new
 // state with a deeper may_goto depth); the jump is always possible.
 func (v *verifier) checkMayGoto(idx int, in isa.Instruction) (int, bool, error) {
+	prev := v.prevLoopEntry(idx)
 	st := v.push(idx+1, idx)
 	st.mayGotoDepth++
+	if prev != nil && v.priv {
+		widenImprecise(prev, st)
+	}
 	return idx + 1 + int(in.Offset), false, nil
+}
+
+// prevLoopEntry is find_prev_entry: the state stored at idx by an earlier
+// iteration of the loop the current path is in.
+func (v *verifier) prevLoopEntry(idx int) *state {
+	list := v.explored[idx]
+	for k := len(list) - 1; k >= 0; k-- {
+		cp := list[k]
+		if cp == v.cur.parent || cp.branches == 0 || len(cp.st.frames) != len(v.cur.frames) {
+			continue
+		}
+		same := true
+		for i, f := range cp.st.frames {
+			if f.callsite != v.cur.frames[i].callsite {
+				same = false
+				break
+			}
+		}
+		if same {
+			return cp.st
+		}
+	}
+	return nil
+}
+
+// widenImprecise is widen_imprecise_scalars: scalars that changed since
+// the previous iteration and that nothing needed precise become unknown,
+// so that the loop's states converge.
+func widenImprecise(old, cur *state) {
+	for fi, of := range old.frames {
+		cf := cur.frames[fi]
+		for r := range of.regs {
+			widenReg(&of.regs[r], &cf.regs[r])
+		}
+		for i := range of.stack {
+			if i < len(cf.stack) && of.stack[i].isSpill() && cf.stack[i].isSpill() {
+				widenReg(&of.stack[i].spill, &cf.stack[i].spill)
+			}
+		}
+	}
+}
+
+func widenReg(o, c *reg) {
+	if o.typ != Scalar || c.typ != Scalar || o.precise || c.precise {
+		return
+	}
+	if o.vo == c.vo && rangeWithin(o, c) && rangeWithin(c, o) && o.id == c.id {
+		return
+	}
+	c.setUnknownScalar()
 }
 
 // checkStackDepth is check_max_stack_depth: the deepest chain of calls

@@ -395,11 +395,33 @@ func (v *verifier) checkCondJump(idx int, in isa.Instruction) (int, bool, error)
 		src = &fake
 	}
 	pred := branchTaken(dst, src, op, jmp32)
-	if pred == 1 {
-		return target, false, nil
-	}
-	if pred == 0 {
+	if pred >= 0 {
+		// The bounds decided the branch: they must hold wherever this
+		// path is reused.
+		if dst.typ == Scalar {
+			v.markPrecise(int(in.Dst))
+		}
+		if x && src.typ == Scalar {
+			v.markPrecise(int(in.Src))
+		}
+		if pred == 1 {
+			return target, false, nil
+		}
 		return idx + 1, false, nil
+	}
+	if v.priv {
+		// Scalars sharing an id are refined together below: record
+		// them so precision backtracking treats them as one.
+		var linked []linkedReg
+		if x && src.typ == Scalar && src.id != 0 {
+			linked = collectLinked(v.cur, src.id, linked)
+		}
+		if dst.typ == Scalar && dst.id != 0 {
+			linked = collectLinked(v.cur, dst.id, linked)
+		}
+		if len(linked) > 1 {
+			v.pushHist(0, linked)
+		}
 	}
 	other := v.push(target, idx)
 	oregs := &other.cur().regs

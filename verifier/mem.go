@@ -476,7 +476,7 @@ func (v *verifier) stackWrite(idx, regno, off, size, valueReg int, imm *int32) e
 		val = &regs[valueReg]
 	}
 	if !r.vo.isConst() {
-		return v.stackWriteVar(idx, f, r, off, size, val)
+		return v.stackWriteVar(idx, f, r, off, size, val, valueReg)
 	}
 	off += int(r.vo.value)
 	spi := (-off - 1) / 8
@@ -486,13 +486,16 @@ func (v *verifier) stackWrite(idx, regno, off, size, valueReg int, imm *int32) e
 		return v.errf(idx, "attempt to corrupt spilled pointer on stack")
 	}
 	aligned := off%8 == 0
+	spill := histStackFlags(int(r.frame), spi)
 	switch {
 	case val != nil && aligned && val.typ == Scalar && v.priv:
 		v.saveSpill(s, val, size)
+		v.pushHist(spill, nil)
 	case val == nil && aligned && imm != nil && v.priv:
 		fake := reg{typ: Scalar}
 		fake.markKnown(uint64(int64(*imm)))
 		v.saveSpill(s, &fake, size)
+		v.pushHist(spill, nil)
 	case val != nil && val.isPointer():
 		if size != 8 {
 			return v.errf(idx, "invalid size of register spill")
@@ -501,6 +504,7 @@ func (v *verifier) stackWrite(idx, regno, off, size, valueReg int, imm *int32) e
 			return v.errf(idx, "cannot spill pointers to stack into stack frame of the caller")
 		}
 		v.saveSpill(s, val, size)
+		v.pushHist(spill, nil)
 	default:
 		kind := stackMisc
 		if s.isSpill() || s.kinds[7] == stackSpill {
@@ -513,6 +517,9 @@ func (v *verifier) stackWrite(idx, regno, off, size, valueReg int, imm *int32) e
 		s.spill = reg{}
 		if (val != nil && val.typ == Scalar && val.vo.equalsConst(0)) || (val == nil && imm != nil && *imm == 0) {
 			kind = stackZero
+			// Not a spill: the zero is remembered only as STACK_ZERO,
+			// which backtracking cannot follow.
+			v.markPrecise(valueReg)
 		}
 		for i := 0; i < size; i++ {
 			k := (-(off + i) - 1) % 8
@@ -538,7 +545,7 @@ func (v *verifier) saveSpill(s *slot, val *reg, size int) {
 	}
 }
 
-func (v *verifier) stackWriteVar(idx int, f *funcState, r *reg, off, size int, val *reg) error {
+func (v *verifier) stackWriteVar(idx int, f *funcState, r *reg, off, size int, val *reg, valueReg int) error {
 	minOff := int(r.smin) + off
 	maxOff := int(r.smax) + off + size
 	zero := val != nil && val.typ == Scalar && val.vo.equalsConst(0)
@@ -546,6 +553,12 @@ func (v *verifier) stackWriteVar(idx int, f *funcState, r *reg, off, size int, v
 		// Pointers cannot be spilled through a variable offset.
 		return v.errf(v.insnIdx, "spilled ptr in range of var-offset stack write; insn %d, ptr off: %d", idx, minOff)
 	}
+	zeroUsed := false
+	defer func() {
+		if zeroUsed {
+			v.markPrecise(valueReg)
+		}
+	}()
 	for i := minOff; i < maxOff; i++ {
 		spi := (-i - 1) / 8
 		s := &f.stack[spi]
@@ -561,6 +574,7 @@ func (v *verifier) stackWriteVar(idx int, f *funcState, r *reg, off, size int, v
 		newKind := stackMisc
 		if zero && old == stackZero {
 			newKind = stackZero
+			zeroUsed = true
 		}
 		for j := range s.kinds {
 			if s.kinds[j] == stackSpill {
@@ -620,6 +634,7 @@ func (v *verifier) stackRead(idx, regno, off, size, dst int) error {
 				if size < 8 {
 					regs[dst].id = 0
 				}
+				v.pushHist(histStackFlags(int(r.frame), spi), nil)
 				return nil
 			}
 			spillCnt, zeroCnt := 0, 0
@@ -636,7 +651,10 @@ func (v *verifier) stackRead(idx, regno, off, size, dst int) error {
 					return v.errf(idx, "invalid read from stack off %d+%d size %d", off, i, size)
 				}
 			}
-			if spillCnt == size && s.spill.vo.equalsConst(0) || zeroCnt == size {
+			if spillCnt == size && s.spill.vo.equalsConst(0) {
+				regs[dst].setConstScalar(0)
+				v.pushHist(histStackFlags(int(r.frame), spi), nil)
+			} else if zeroCnt == size {
 				regs[dst].setConstScalar(0)
 			} else {
 				regs[dst].setUnknownScalar()
@@ -645,6 +663,7 @@ func (v *verifier) stackRead(idx, regno, off, size, dst int) error {
 		}
 		if dst >= 0 {
 			regs[dst] = s.spill
+			v.pushHist(histStackFlags(int(r.frame), spi), nil)
 			return nil
 		}
 		if v.isPointerLeak(&s.spill) {

@@ -18,21 +18,12 @@ var (
 	progenGaps = flag.Bool("progen.gaps", false, "also verify the seeds of progenKnownGaps (slow: each runs the 1M-insn budget) and report those that now agree")
 )
 
-// progenKnownGaps are the seeds below 2,000 whose programs ebpfvm rejects
-// and the kernel accepts. All are the largest shape (config 3: 300 body
-// instructions, loops nested 4 deep): ebpfvm's static precision analysis
-// keeps more scalars precise than the kernel's backtracking
-// (mark_chain_precision) does, so loop states fail to prune and the
-// program runs out of the 1,000,000-instruction budget ("BPF program is
-// too large") where the kernel processes a few thousand. TestProgenAgreement
-// fails on any disagreement not listed here.
-var progenKnownGaps = func() map[int64]bool {
-	m := map[int64]bool{}
-	for _, s := range []int64{3, 139, 239, 327, 479, 515, 615, 627, 671, 791, 891, 943, 1011, 1051, 1063, 1075, 1143, 1219, 1323, 1367, 1559, 1683, 1815, 1959, 1967} {
-		m[s] = true
-	}
-	return m
-}()
+// progenKnownGaps are seeds whose programs ebpfvm and the kernel give
+// different verdicts. It is empty since precision backtracking replaced the
+// static precision analysis (the 25 gaps it had all ran out of the budget
+// in 4-deep loop nests). TestProgenAgreement fails on any disagreement not
+// listed here.
+var progenKnownGaps = map[int64]bool{}
 
 // progenConfigs are internal/difftest's program shapes: seed s uses
 // progenConfigs[s % len(progenConfigs)].

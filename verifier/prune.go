@@ -18,7 +18,6 @@ func (v *verifier) computeLiveness() {
 		use[i], def[i] = v.useDef(i)
 	}
 	v.live = make([]uint16, n)
-	v.precise = make([]uint16, n)
 	var succ []int
 	for changed := true; changed; {
 		changed = false
@@ -38,93 +37,9 @@ func (v *verifier) computeLiveness() {
 				v.live[i] = in
 				changed = true
 			}
-			var pout uint16
-			for _, s := range succ {
-				if s >= 0 && s < n {
-					pout |= v.precise[s]
-				}
-			}
-			if p := v.preciseIn(i, pout); p != v.precise[i] {
-				v.precise[i] = p
-				changed = true
-			}
 		}
 	}
 }
-
-// preciseIn is the transfer function of the precision analysis: the
-// registers whose exact value may decide a safety check or a branch on
-// some path from instruction i (a static over-approximation of the
-// kernel's precision marks). Other live scalars are compared by type only
-// when pruning.
-func (v *verifier) preciseIn(i int, out uint16) uint16 {
-	in := v.insns[i]
-	d, s := uint16(1)<<(in.Dst&15), uint16(1)<<(in.Src&15)
-	x := in.Opcode.Source() == isa.SourceX
-	switch in.Opcode.Class() {
-	case isa.ClassALU, isa.ClassALU64:
-		op := in.Opcode.Op()
-		if op == isa.ALUMov {
-			if out&d == 0 {
-				return out
-			}
-			out &^= d
-			if x {
-				out |= s
-			}
-			return out
-		}
-		// Pointer arithmetic and divisions/shifts use the source's
-		// value; any use of a needed destination needs both operands.
-		if out&d != 0 || x {
-			out |= d
-			if x {
-				out |= s
-			}
-		}
-		return out
-	case isa.ClassLDX:
-		return out&^d | s
-	case isa.ClassST:
-		return out | d
-	case isa.ClassSTX:
-		out |= d | s
-		if in.Opcode.Mode() == isa.ModeATOMIC {
-			out |= 1
-		}
-		return out
-	case isa.ClassLD:
-		if in.Opcode == isa.OpLdImm64 {
-			return out &^ d
-		}
-		out &^= 0x3f
-		out |= 1 << 6
-		if in.Opcode.Mode() == isa.ModeIND {
-			out |= s
-		}
-		return out
-	case isa.ClassJMP, isa.ClassJMP32:
-		switch in.Opcode.Op() {
-		case isa.JmpExit:
-			if v.insnSubprog[i] != 0 || v.pt.ReturnRange != nil {
-				return out | 1
-			}
-			return out
-		case isa.JmpCall:
-			return out&^0x3f | allArgs
-		case isa.JmpJA, isa.JmpJCond:
-			return out
-		}
-		out |= d
-		if x {
-			out |= s
-		}
-		return out
-	}
-	return out
-}
-
-const allArgs = 0x3e // r1-r5
 
 func (v *verifier) useDef(i int) (use, def uint16) {
 	in := v.insns[i]
@@ -175,7 +90,7 @@ func (v *verifier) useDef(i int) (use, def uint16) {
 		case isa.JmpExit:
 			use |= 1
 		case isa.JmpCall:
-			use |= allArgs
+			use |= argRegs
 			def |= 0x3f
 			if uint8(in.Src) == isa.CallLocal {
 				// The callee may read r6-r9 of the caller through
@@ -192,36 +107,68 @@ func (v *verifier) useDef(i int) (use, def uint16) {
 	return use &^ (1 << regFP), def &^ (1 << regFP)
 }
 
+// cmpMode is the kernel's enum exact_level: how strictly states_equal
+// compares.
+type cmpMode uint8
+
+const (
+	// cmpNotExact: imprecise scalars of the stored state match any scalar.
+	cmpNotExact cmpMode = iota
+	// cmpRange: every scalar is compared by range (a stored state whose
+	// precision marks are not final yet: still on the current path).
+	cmpRange
+	// cmpExact: equality (infinite loop detection).
+	cmpExact
+)
+
+// maxStatesUnpriv is BPF_COMPLEXITY_LIMIT_STATES: untrusted programs
+// store no more states at one instruction.
+const maxStatesUnpriv = 64
+
 // isStateVisited is is_state_visited: prune when a stored state at this
 // instruction subsumes the current one; otherwise maybe store it.
-func (v *verifier) isStateVisited(idx int) (bool, error) {
+func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 	cur := v.cur
-	addNew := true
-	force := v.insns[idx].Opcode == isa.OpCall || v.insns[idx].Opcode == isa.OpMayGoto
+	// Store a new state only every few jumps and instructions, unless
+	// the instruction demands it or the history grows long.
+	force := v.force[idx] || len(cur.hist) > 40
+	addNew := force || v.jmpsProcessed-v.prevJmps >= 2 && v.processed-v.prevInsns >= 8
 	list := v.explored[idx]
 	for k := 0; k < len(list); k++ {
 		cp := list[k]
 		if cp.branches > 0 {
-			// A state on the current path: a loop.
-			if v.insns[idx].Opcode == isa.OpMayGoto && cp.st.mayGotoDepth != cur.mayGotoDepth && v.statesEqual(cp.st, cur, idx, false) {
+			// A state on the current path: a loop. Pruning against it
+			// (may_goto and callback iterations converging) relies on
+			// precision marks that are not final: compare every scalar
+			// and make every scalar of this path precise.
+			if v.insns[idx].Opcode == isa.OpMayGoto && cp.st.mayGotoDepth != cur.mayGotoDepth && v.statesEqual(cp.st, cur, idx, cmpRange) {
 				cp.hit++
+				v.markAllPrecise(cur)
 				return true, nil
 			}
 			if v.isCallbackCall(idx) {
-				if v.statesEqual(cp.st, cur, idx, false) {
+				if v.statesEqual(cp.st, cur, idx, cmpRange) {
 					cp.hit++
+					v.markAllPrecise(cur)
 					return true, nil
 				}
 				continue
 			}
-			if cp.st.mayGotoDepth == cur.mayGotoDepth && cp.st.cbUnrollDepth == cur.cbUnrollDepth && v.statesEqual(cp.st, cur, idx, true) {
+			if cp.st.mayGotoDepth == cur.mayGotoDepth && cp.st.cbUnrollDepth == cur.cbUnrollDepth && v.statesEqual(cp.st, cur, idx, cmpExact) {
 				return false, v.errf(idx, "infinite loop detected at insn %d", idx)
 			}
 			if !force && v.jmpsProcessed-v.prevJmps < 20 && v.processed-v.prevInsns < 100 {
 				addNew = false
 			}
-		} else if v.statesEqual(cp.st, cur, idx, false) {
+		} else if v.statesEqual(cp.st, cur, idx, cmpNotExact) {
 			cp.hit++
+			// What the stored state needed precise, the current path
+			// needs precise too.
+			if prev >= 0 && prev != idx-1 && v.priv {
+				v.histInsn = len(cur.hist)
+				v.pushArrival(idx, prev)
+			}
+			v.propagatePrecision(cp.st, idx)
 			return true, nil
 		}
 		if addNew {
@@ -229,7 +176,7 @@ func (v *verifier) isStateVisited(idx int) (bool, error) {
 		}
 		// Drop states that rarely help.
 		lim := 3
-		if force && cp.branches > 0 {
+		if v.force[idx] && cp.branches > 0 {
 			lim = 64
 		}
 		if cp.miss > cp.hit*lim+lim {
@@ -240,8 +187,11 @@ func (v *verifier) isStateVisited(idx int) (bool, error) {
 			v.peakStatesDec()
 		}
 	}
-	if !addNew {
+	if !addNew || !v.priv && len(list) > maxStatesUnpriv {
 		return false, nil
+	}
+	if v.priv {
+		markAllImprecise(cur)
 	}
 	cp := &checkpoint{st: cur.clone(), insn: idx, branches: 1, parent: cur.parent}
 	v.explored[idx] = append(v.explored[idx], cp)
@@ -253,6 +203,8 @@ func (v *verifier) isStateVisited(idx int) (bool, error) {
 	v.prevJmps = v.jmpsProcessed
 	v.prevInsns = v.processed
 	cur.parent = cp
+	cur.first = idx
+	cur.hist = cur.hist[:0]
 	return false, nil
 }
 
@@ -287,10 +239,22 @@ func (m *idMap) check(old, cur uint32) bool {
 	return true
 }
 
+// liveRegs is the set of registers of frame fi that may still be read
+// when cur is at instruction idx: live at idx for the innermost frame, live
+// at the return site for callers.
+func (v *verifier) liveRegs(cur *state, fi, idx int) uint16 {
+	if fi == len(cur.frames)-1 {
+		return v.live[idx]
+	}
+	if next := cur.frames[fi+1]; !next.callback && next.callsite+1 < len(v.live) {
+		return v.live[next.callsite+1] &^ 1
+	}
+	return 0x3ff
+}
+
 // statesEqual is states_equal: every path from old was verified, so cur is
-// safe if everything old allowed covers cur. exact asks for equality
-// (loop detection).
-func (v *verifier) statesEqual(old, cur *state, idx int, exact bool) bool {
+// safe if everything old allowed covers cur.
+func (v *verifier) statesEqual(old, cur *state, idx int, mode cmpMode) bool {
 	if len(old.frames) != len(cur.frames) || old.lockID != 0 != (cur.lockID != 0) || old.lockMap != cur.lockMap {
 		return false
 	}
@@ -308,27 +272,16 @@ func (v *verifier) statesEqual(old, cur *state, idx int, exact bool) bool {
 		if of.callsite != cf.callsite || of.callback != cf.callback {
 			return false
 		}
-		// Registers live here (current frame) or at the return site.
-		var live uint16 = 0x3ff
-		if fi == len(old.frames)-1 {
-			live = v.live[idx]
-		} else if next := cur.frames[fi+1]; !next.callback && next.callsite+1 < len(v.live) {
-			live = v.live[next.callsite+1] &^ 1
-		}
+		live := v.liveRegs(cur, fi, idx)
 		for r := 0; r < 10; r++ {
 			if live&(1<<r) == 0 {
 				continue
 			}
-			o, c := &of.regs[r], &cf.regs[r]
-			if !exact && fi == len(old.frames)-1 && v.precise[idx]&(1<<r) == 0 &&
-				o.typ == Scalar && c.typ == Scalar {
-				continue // an imprecise scalar: any value will do
-			}
-			if !v.regsafe(o, c, &ids, exact) {
+			if !v.regsafe(&of.regs[r], &cf.regs[r], &ids, mode) {
 				return false
 			}
 		}
-		if !v.stacksafe(of, cf, &ids, exact) {
+		if !v.stacksafe(of, cf, &ids, mode) {
 			return false
 		}
 	}
@@ -340,8 +293,8 @@ func rangeWithin(o, c *reg) bool {
 		o.u32min <= c.u32min && o.u32max >= c.u32max && o.s32min <= c.s32min && o.s32max >= c.s32max
 }
 
-func (v *verifier) regsafe(o, c *reg, ids *idMap, exact bool) bool {
-	if exact {
+func (v *verifier) regsafe(o, c *reg, ids *idMap, mode cmpMode) bool {
+	if mode == cmpExact {
 		if o.typ == NotInit && c.typ == NotInit {
 			return true
 		}
@@ -362,6 +315,9 @@ func (v *verifier) regsafe(o, c *reg, ids *idMap, exact bool) bool {
 	}
 	switch o.typ {
 	case Scalar:
+		if mode == cmpNotExact && v.priv && !o.precise {
+			return true // no check on any path from old used its value
+		}
 		if !rangeWithin(o, c) || !o.vo.contains(c.vo) {
 			return false
 		}
@@ -394,14 +350,38 @@ func (v *verifier) regsafe(o, c *reg, ids *idMap, exact bool) bool {
 	return false
 }
 
-func (v *verifier) stacksafe(of, cf *funcState, ids *idMap, exact bool) bool {
+// unboundScalar stands for a stack slot of eight unknown bytes.
+var unboundScalar = func() reg {
+	var r reg
+	r.setUnknownScalar()
+	return r
+}()
+
+// scalarForStack is scalar_reg_for_stack: the scalar a slot holds when it
+// is a full 64-bit scalar spill or eight bytes of unknown data.
+func (v *verifier) scalarForStack(s *slot) *reg {
+	if s.kinds == [8]uint8{stackSpill, stackSpill, stackSpill, stackSpill, stackSpill, stackSpill, stackSpill, stackSpill} {
+		if s.spill.typ == Scalar {
+			return &s.spill
+		}
+		return nil
+	}
+	for _, k := range s.kinds {
+		if k != stackMisc && !(k == stackInvalid && v.priv) {
+			return nil
+		}
+	}
+	return &unboundScalar
+}
+
+func (v *verifier) stacksafe(of, cf *funcState, ids *idMap, mode cmpMode) bool {
 	for spi := range of.stack {
 		os := &of.stack[spi]
 		var cs *slot
 		if spi < len(cf.stack) {
 			cs = &cf.stack[spi]
 		}
-		if exact {
+		if mode == cmpExact {
 			if cs == nil {
 				for _, k := range os.kinds {
 					if k != stackInvalid {
@@ -413,21 +393,20 @@ func (v *verifier) stacksafe(of, cf *funcState, ids *idMap, exact bool) bool {
 			if os.kinds != cs.kinds {
 				return false
 			}
-			if os.isSpill() && !v.regsafe(&os.spill, &cs.spill, ids, true) {
+			if os.isSpill() && !v.regsafe(&os.spill, &cs.spill, ids, cmpExact) {
 				return false
 			}
 			continue
 		}
-		if os.isSpill() {
-			if cs == nil || !cs.isSpill() || os.kinds != cs.kinds {
-				// A spilled scalar in old matches misc/zero bytes only if
-				// it was unbounded; keep it simple: mismatch.
-				return false
+		if cs != nil {
+			// A 64-bit scalar spill and eight unknown bytes compare as
+			// scalars.
+			if o, c := v.scalarForStack(os), v.scalarForStack(cs); o != nil && c != nil {
+				if !v.regsafe(o, c, ids, mode) {
+					return false
+				}
+				continue
 			}
-			if !v.regsafe(&os.spill, &cs.spill, ids, false) {
-				return false
-			}
-			continue
 		}
 		for k := 0; k < 8; k++ {
 			ok := os.kinds[k]
@@ -441,25 +420,16 @@ func (v *verifier) stacksafe(of, cf *funcState, ids *idMap, exact bool) bool {
 				return false
 			}
 			ck := cs.kinds[k]
-			switch ok {
-			case stackMisc:
-				if ck == stackMisc || ck == stackZero {
-					continue
-				}
-				if ck == stackSpill && cs.spill.typ == Scalar {
-					continue
-				}
-				return false
-			case stackZero:
-				if ck == stackZero {
-					continue
-				}
-				return false
+			switch {
+			case ok == ck:
+			case ok == stackMisc && ck == stackZero:
+			case ok == stackMisc && ck == stackSpill && cs.spill.typ == Scalar:
 			default:
-				if ck != ok {
-					return false
-				}
+				return false
 			}
+		}
+		if os.kinds[7] == stackSpill && !v.regsafe(&os.spill, &cs.spill, ids, mode) {
+			return false
 		}
 	}
 	return true

@@ -44,7 +44,12 @@ type state struct {
 	// iterations are not an infinite loop.
 	cbUnrollDepth int
 	parent        *checkpoint
-	// loopCallback counts nested callback iterations (for logs only).
+	// first is the instruction this state's segment started at (the
+	// instruction of its parent checkpoint); last the instruction checked
+	// before the current one; hist the jumps and stack accesses of the
+	// segment (first_insn_idx, last_insn_idx, jmp_history).
+	first, last int
+	hist        []histEntry
 }
 
 // checkpoint is a state stored for pruning (struct bpf_verifier_state_list).
@@ -59,28 +64,58 @@ type checkpoint struct {
 
 func (s *state) cur() *funcState { return s.frames[len(s.frames)-1] }
 
-func (f *funcState) clone() *funcState {
-	n := *f
-	n.stack = append([]slot(nil), f.stack...)
-	return &n
-}
+func (s *state) clone() *state { return cloneInto(nil, s) }
 
-func (s *state) clone() *state {
-	n := &state{
-		frames:        make([]*funcState, len(s.frames)),
+// cloneInto copies s into n (a state whose path has ended, or nil for a new
+// one), reusing n's frames and slices.
+func cloneInto(n, s *state) *state {
+	if n == nil {
+		n = &state{}
+	}
+	frames, hist, refs := n.frames[:0], n.hist[:0], n.refs[:0]
+	*n = state{
 		lockID:        s.lockID,
 		lockMap:       s.lockMap,
 		mayGotoDepth:  s.mayGotoDepth,
 		cbUnrollDepth: s.cbUnrollDepth,
 		parent:        s.parent,
+		first:         s.first,
+		last:          s.last,
 	}
 	for i, f := range s.frames {
-		n.frames[i] = f.clone()
+		var nf *funcState
+		if i < cap(frames) {
+			nf = frames[:cap(frames)][i]
+		}
+		if nf == nil {
+			nf = &funcState{}
+		}
+		stack := nf.stack[:0]
+		*nf = *f
+		nf.stack = append(stack, f.stack...)
+		frames = append(frames, nf)
+	}
+	n.frames = frames
+	if len(s.hist) > 0 {
+		n.hist = append(hist, s.hist...)
+	} else {
+		n.hist = hist
 	}
 	if len(s.refs) > 0 {
-		n.refs = append([]refState(nil), s.refs...)
+		n.refs = append(refs, s.refs...)
 	}
 	return n
+}
+
+// newState copies s for a new path, recycling the memory of a finished
+// one.
+func (v *verifier) newState(s *state) *state {
+	var n *state
+	if k := len(v.free); k > 0 {
+		n = v.free[k-1]
+		v.free = v.free[:k-1]
+	}
+	return cloneInto(n, s)
 }
 
 // growStack makes sure the frame has slots down to -size.

@@ -98,6 +98,9 @@ type reg struct {
 	m *Map
 	// subprog is the target subprogram of PtrToFunc.
 	subprog int32
+	// precise: a stored state's scalar whose value some check on a path
+	// from that state depended on (see precision.go).
+	precise bool
 }
 
 func (r *reg) isPointer() bool { return r.typ != Scalar && r.typ != NotInit }
