@@ -135,6 +135,11 @@ func TestChecksumsInterp(t *testing.T) {
 	checkEngine(t, e)
 }
 
+func TestChecksumsInterpChecked(t *testing.T) {
+	e, _ := NewEngine(InterpChecked, -1)
+	checkEngine(t, e)
+}
+
 func TestChecksumsKernel(t *testing.T) {
 	e, _ := NewEngine(Kernel, -1)
 	checkEngine(t, e)
@@ -328,6 +333,31 @@ func TestReport(t *testing.T) {
 	}
 	if os.Getenv("BENCH_SHOW_REPORT") != "" {
 		t.Log("\n" + text.String())
+	}
+}
+
+// TestReportChecked: the interpreter's checked mode gets a ratio column
+// against its verified mode, and a verified engine's time for a program it
+// ran checked is marked, with the reason in the notes.
+func TestReportChecked(t *testing.T) {
+	rep := fakeReport()
+	rep.Engines = append(rep.Engines, EngineInfo{Name: InterpChecked, Label: "ebpfvm interp, checked", Available: true})
+	for _, res := range rep.Results {
+		m := *res.Engines[Interp]
+		m.MedianNS *= 1.5
+		res.Engines[InterpChecked] = &m
+	}
+	rep.Results[0].Engines[Interp].Checked = "ebpfvm's verifier refused it: verifier: instruction 3: too large"
+	var text bytes.Buffer
+	rep.WriteText(&text, false)
+	for _, want := range []string{"interp checked / interp", "1.50×", "10.0 µs*",
+		"* primes in ebpfvm interp ran unverified, in checked mode: ebpfvm's verifier refused it: verifier: instruction 3: too large"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, text.String())
+		}
+	}
+	if strings.Contains(text.String(), "100.0 µs*") {
+		t.Errorf("a time marked that was verified:\n%s", text.String())
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/cilium/ebpf/rlimit"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
 // An Engine runs the suite's programs.
@@ -40,10 +41,20 @@ type Instance interface {
 
 // Engine names.
 const (
+	// Interp is ebpfvm's interpreter as embedders get it by default:
+	// programs are verified and run without per-access checks. A
+	// program ebpfvm's verifier refuses (where the kernel's accepts it)
+	// runs unverified, in checked mode, and its time is marked.
 	Interp = "interp"
-	JIT    = "jit"
-	Kernel = "kernel"
-	Native = "native"
+	// InterpChecked is the interpreter running every program unverified,
+	// in checked mode (ebpfvm.VerifyNone): what the checks cost.
+	InterpChecked = "interp-checked"
+	// InterpUntrusted is Interp with the verifier's rules for untrusted
+	// loaders (ebpfvm.VerifyUntrusted).
+	InterpUntrusted = "interp-untrusted"
+	JIT             = "jit"
+	Kernel          = "kernel"
+	Native          = "native"
 )
 
 // DefaultEngines are the engines of a full run, in the table's order.
@@ -55,7 +66,15 @@ var DefaultEngines = []string{Kernel, Native, Interp, JIT}
 func NewEngine(name string, cpu int) (Engine, error) {
 	switch name {
 	case Interp:
-		return &vmEngine{name: Interp, label: "ebpfvm interp"}, nil
+		return &vmEngine{name: Interp, label: "ebpfvm interp", fallback: true}, nil
+	case InterpChecked:
+		return &vmEngine{name: InterpChecked, label: "ebpfvm interp, checked", options: func() *ebpfvm.CollectionOptions {
+			return &ebpfvm.CollectionOptions{Verify: ebpfvm.VerifyNone}
+		}}, nil
+	case InterpUntrusted:
+		return &vmEngine{name: InterpUntrusted, label: "ebpfvm interp, untrusted", fallback: true, options: func() *ebpfvm.CollectionOptions {
+			return &ebpfvm.CollectionOptions{Verify: ebpfvm.VerifyUntrusted}
+		}}, nil
 	case JIT:
 		// The JIT plugs in here: once ebpfvm can run a collection in its
 		// JIT, set options to what selects it, and drop unavailable.
@@ -65,7 +84,7 @@ func NewEngine(name string, cpu int) (Engine, error) {
 	case Native:
 		return &nativeEngine{CPU: cpu}, nil
 	}
-	return nil, fmt.Errorf("unknown engine %q (have %s)", name, strings.Join([]string{Interp, JIT, Kernel, Native}, ", "))
+	return nil, fmt.Errorf("unknown engine %q (have %s)", name, strings.Join([]string{Interp, InterpChecked, InterpUntrusted, JIT, Kernel, Native}, ", "))
 }
 
 // CloseEngines releases what engines hold (the native engine's compiled
@@ -83,6 +102,8 @@ type vmEngine struct {
 	name, label string
 	options     func() *ebpfvm.CollectionOptions
 	unavailable error
+	// fallback loads a program the verifier refuses unverified.
+	fallback bool
 }
 
 func (e *vmEngine) Name() string     { return e.name }
@@ -90,7 +111,7 @@ func (e *vmEngine) Label() string    { return e.label }
 func (e *vmEngine) Available() error { return e.unavailable }
 func (e *vmEngine) opts() *ebpfvm.CollectionOptions {
 	if e.options == nil {
-		return nil
+		return &ebpfvm.CollectionOptions{}
 	}
 	return e.options()
 }
@@ -103,7 +124,15 @@ func (e *vmEngine) Load(b *Benchmark) (Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	coll, err := ebpfvm.NewCollection(spec, e.opts())
+	opts := e.opts()
+	coll, err := ebpfvm.NewCollection(spec, opts)
+	checked := ""
+	var ve *verifier.Error
+	if e.fallback && errors.As(err, &ve) {
+		checked = "ebpfvm's verifier refused it: " + ve.Error()
+		opts.Verify = ebpfvm.VerifyNone
+		coll, err = ebpfvm.NewCollection(spec, opts)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -113,14 +142,19 @@ func (e *vmEngine) Load(b *Benchmark) (Instance, error) {
 			return nil, fmt.Errorf("%s: %w", b.Setup, err)
 		}
 	}
-	return &vmInstance{coll: coll, prog: coll.Programs[b.Name]}, nil
+	return &vmInstance{coll: coll, prog: coll.Programs[b.Name], checked: checked}, nil
 }
 
 type vmInstance struct {
-	coll  *ebpfvm.Collection
-	prog  *ebpfvm.Program
-	insns uint64
+	coll    *ebpfvm.Collection
+	prog    *ebpfvm.Program
+	insns   uint64
+	checked string
 }
+
+// Checked says why the program runs in checked mode though the engine
+// verifies programs; empty when it does not.
+func (i *vmInstance) Checked() string { return i.checked }
 
 func (i *vmInstance) Run(packet []byte, repeat int) (uint32, float64, error) {
 	res, err := i.prog.Run(&ebpfvm.RunOptions{Data: packet, Repeat: repeat})

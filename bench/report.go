@@ -54,6 +54,10 @@ func short(r *Report, name string) string {
 	switch name {
 	case Interp:
 		return "interp"
+	case InterpChecked:
+		return "interp checked"
+	case InterpUntrusted:
+		return "interp untrusted"
 	case JIT:
 		return "ebpfvm JIT"
 	case Kernel:
@@ -65,7 +69,8 @@ func short(r *Report, name string) string {
 }
 
 // ratioCols are the ratios the table shows: every ebpfvm engine to the
-// kernel JIT, and every engine to native code.
+// kernel JIT, every engine to native code, and the interpreter's checked
+// mode to its verified mode.
 func (r *Report) ratioCols() []ratioCol {
 	// Engines that are not available get no ratio columns: their time
 	// column says n/a already.
@@ -87,6 +92,9 @@ func (r *Report) ratioCols() []ratioCol {
 				cols = append(cols, ratioCol{e.Name, Native})
 			}
 		}
+	}
+	if has[Interp] && has[InterpChecked] {
+		cols = append(cols, ratioCol{InterpChecked, Interp})
 	}
 	return cols
 }
@@ -236,6 +244,9 @@ func cell(m *Measurement) string {
 	if !m.OK() {
 		return "n/a"
 	}
+	if m.Checked != "" {
+		return FormatNS(m.MedianNS) + "*"
+	}
 	return FormatNS(m.MedianNS)
 }
 
@@ -273,6 +284,13 @@ func (r *Report) writeNotes(w io.Writer) {
 		for _, e := range r.Engines {
 			if m := res.Engines[e.Name]; e.Available && m != nil && m.Error != "" {
 				fmt.Fprintf(w, "%s in %s: %s\n", res.Name, e.Label, firstLine(m.Error))
+			}
+		}
+	}
+	for _, res := range r.Results {
+		for _, e := range r.Engines {
+			if m := res.Engines[e.Name]; m != nil && m.Checked != "" {
+				fmt.Fprintf(w, "* %s in %s ran unverified, in checked mode: %s\n", res.Name, e.Label, firstLine(m.Checked))
 			}
 		}
 	}

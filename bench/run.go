@@ -77,6 +77,9 @@ type Measurement struct {
 	SamplesNS []float64 `json:"samples_ns,omitempty"`
 	Repeat    int       `json:"repeat,omitempty"` // runs per sample
 	Error     string    `json:"error,omitempty"`  // the engine could not run the program
+	// Checked says why an engine that verifies programs ran this one
+	// unverified, in checked mode (its time is marked *).
+	Checked string `json:"checked,omitempty"`
 }
 
 // OK reports whether m holds a time.
@@ -335,8 +338,12 @@ func (r *runner) benchmark(b *Benchmark, sizes []uint32) ([]*Result, error) {
 				samples[name] = append(samples[name], ns)
 			}
 		}
-		for name, s := range samples {
-			res.Engines[name] = summarize(s, repeat[name])
+		for _, l := range live {
+			m := summarize(samples[l.e.Name()], repeat[l.e.Name()])
+			if c, ok := l.inst.(interface{ Checked() string }); ok {
+				m.Checked = c.Checked()
+			}
+			res.Engines[l.e.Name()] = m
 		}
 		out = append(out, res)
 	}
