@@ -17,7 +17,11 @@ import (
 func cmdBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", "[flags]", stderr)
 	engines := fs.String("engines", strings.Join(bench.DefaultEngines, ","),
-		"comma-separated `list` of engines, in the table's order: kernel (the kernel's JIT, BPF_PROG_TEST_RUN), native (gcc -O2), interp (ebpfvm's interpreter), jit (ebpfvm's JIT)")
+		"comma-separated `list` of engines, in the table's order: kernel (the kernel's JIT, BPF_PROG_TEST_RUN), native (gcc -O2), "+
+			"interp (ebpfvm's interpreter, programs verified), interp-checked (unverified, every memory access checked), "+
+			"interp-untrusted (verified with the untrusted rules), jit (ebpfvm's JIT)")
+	unverified := fs.Bool("unverified", false, "run the interp engine's programs unverified, in checked mode (interp becomes interp-checked)")
+	untrusted := fs.Bool("untrusted", false, "verify the interp engine's programs with the untrusted rules (interp becomes interp-untrusted)")
 	filter := fs.String("filter", "", "run only the programs whose names match this `regexp`")
 	jsonFile := fs.String("json", "", "write the results as JSON to `FILE`")
 	svgFile := fs.String("svg", "", "draw the table as an SVG bar chart in `FILE`")
@@ -35,6 +39,9 @@ func cmdBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	if len(pos) > 0 {
 		return usageError("bench takes no arguments, got %q", pos)
+	}
+	if *unverified && *untrusted {
+		return usageError("--unverified and --untrusted exclude each other")
 	}
 	if *from != "" {
 		rep, err := readReport(*from)
@@ -59,7 +66,14 @@ func cmdBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	for _, name := range strings.Split(*engines, ",") {
-		e, err := bench.NewEngine(strings.TrimSpace(name), *cpu)
+		name = strings.TrimSpace(name)
+		switch {
+		case name == bench.Interp && *unverified:
+			name = bench.InterpChecked
+		case name == bench.Interp && *untrusted:
+			name = bench.InterpUntrusted
+		}
+		e, err := bench.NewEngine(name, *cpu)
 		if err != nil {
 			return usageError("--engines: %v", err)
 		}

@@ -59,6 +59,7 @@ func TestBenchUsage(t *testing.T) {
 		{"bench", "--filter", "no-such-program"},
 		{"bench", "--filter", "("},
 		{"bench", "extra"},
+		{"bench", "--unverified", "--untrusted"},
 	} {
 		if code, _, errOut := runMain(t, "", args...); code != 2 {
 			t.Errorf("%q: exit %d, want 2 (stderr %q)", args, code, errOut)
@@ -67,5 +68,17 @@ func TestBenchUsage(t *testing.T) {
 	code, _, errOut := runMain(t, "", "bench", "--engines", "jit", "--quiet")
 	if code != 1 || !strings.Contains(errOut, "no engine can run here (ebpfvm JIT: ebpfvm has no JIT yet)") {
 		t.Errorf("only the JIT: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestBenchModes: the interp engine verifies; --unverified and
+// --untrusted turn it into interp-checked and interp-untrusted.
+func TestBenchModes(t *testing.T) {
+	for flag, label := range map[string]string{"--unverified": "ebpfvm interp, checked", "--untrusted": "ebpfvm interp, untrusted"} {
+		code, out, errOut := runMain(t, "", "bench", "--engines", "interp", flag, "--filter", "^crc32$",
+			"--rounds", "1", "--time", "1ms", "--growth=false", "--overhead=false", "--quiet")
+		if code != 0 || !strings.Contains(out, label) {
+			t.Errorf("%s: exit %d, stderr %q, output:\n%s", flag, code, errOut, out)
+		}
 	}
 }

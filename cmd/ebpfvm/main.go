@@ -1,11 +1,18 @@
 // Command ebpfvm runs, assembles and disassembles eBPF programs.
 //
 //	ebpfvm run [--engine interp] [--raw] [--data FILE] [--ctx FILE] [--mem FILE]
-//	           [--repeat N] [--json] OBJ [PROG]
-//	ebpfvm disasm OBJ [PROG]
+//	           [--repeat N] [--max-insns N] [--unverified | --untrusted] [--json] OBJ [PROG]
+//	ebpfvm disasm [--raw] OBJ [PROG]
 //	ebpfvm asm [-o OUT] FILE
 //	ebpfvm maps OBJ
+//	ebpfvm verify [--log-level N] [--untrusted] [--raw [--type T] [--ctx-size N]] OBJ [PROG]
+//	ebpfvm bench [--engines …] [--unverified | --untrusted] [--filter …] [--json FILE] [--svg FILE]
 //	ebpfvm conformance-plugin [--program HEX] [MEMHEX] [--debug]
+//
+// run and bench verify programs before they run them, as the kernel does
+// at BPF_PROG_LOAD, and run what the verifier accepts without per-access
+// checks; --unverified skips the verifier and runs in checked mode. The
+// conformance plugin runs the suite's programs unverified.
 //
 // The command-line interface is a contract with scripts outside the project:
 // flags and output formats stay stable.

@@ -49,7 +49,9 @@ func TestRun(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	// Flags after the positional argument, --mem, --json and --repeat.
-	code, out, errOut = runMain(t, "", "run", filepath.Join(samples, "checksum.bin"), "--raw",
+	// The checksum walks its context with a variable offset, which the
+	// verifier refuses (as the kernel's does): it runs unverified.
+	code, out, errOut = runMain(t, "", "run", filepath.Join(samples, "checksum.bin"), "--raw", "--unverified",
 		"--mem", filepath.Join(samples, "ipv4-header.bin"), "--json", "--repeat", "3")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
@@ -73,7 +75,8 @@ func TestRunData(t *testing.T) {
 	code := isa.Encode(nil, []isa.Instruction{{Opcode: 0x30, Imm: 1}, isa.Exit()})
 	write(t, dir, "p.bin", code)
 	write(t, dir, "pkt", []byte{9, 42, 7})
-	c, out, errOut := runMain(t, "", "run", "--raw", "--json", "--data", filepath.Join(dir, "pkt"), filepath.Join(dir, "p.bin"))
+	// LD_ABS is no instruction of the generic type to the verifier.
+	c, out, errOut := runMain(t, "", "run", "--raw", "--unverified", "--json", "--data", filepath.Join(dir, "pkt"), filepath.Join(dir, "p.bin"))
 	if c != 0 || out != `{"retval":42,"duration_ns":`+out[len(`{"retval":42,"duration_ns":`):] || !strings.Contains(out, `"data_out":"092a07"`) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", c, out, errOut)
 	}
@@ -91,6 +94,7 @@ func write(t *testing.T, dir, name string, b []byte) string {
 func TestErrors(t *testing.T) {
 	dir := t.TempDir()
 	oob := write(t, dir, "oob.bin", isa.Encode(nil, []isa.Instruction{isa.LoadMem(isa.SizeDW, isa.R0, isa.R1, 64), isa.Exit()}))
+	leak := write(t, dir, "leak.bin", isa.Encode(nil, []isa.Instruction{isa.Mov64Reg(isa.R0, isa.R10), isa.Exit()}))
 	bad := write(t, dir, "bad.bin", []byte{1, 2, 3})
 	elf := write(t, dir, "x.o", []byte("\x7fELF...."))
 	cases := []struct {
@@ -98,7 +102,10 @@ func TestErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"run", "--raw", oob}, 1, "instruction 0 (r0 = *(u64 *)(r1 +64))"},
+		{[]string{"run", "--raw", oob}, 1, "verifier: instruction 0: invalid bpf_context access off=64 size=8\n(the verifier rejected the program; --unverified runs it in checked mode)"},
+		{[]string{"run", "--raw", "--unverified", oob}, 1, "instruction 0 (r0 = *(u64 *)(r1 +64))"},
+		{[]string{"run", "--raw", "--untrusted", leak}, 1, "verifier: instruction 1: R0 leaks addr as return value"},
+		{[]string{"run", "--raw", "--unverified", "--untrusted", oob}, 2, "exclude each other"},
 		{[]string{"run", "--raw", bad}, 1, "not a multiple of 8"},
 		{[]string{"run", oob}, 1, "use --raw"},
 		{[]string{"run", "--raw", oob, "prog"}, 2, "makes no sense"},
@@ -115,6 +122,26 @@ func TestErrors(t *testing.T) {
 		if code != c.code || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, errOut, c.code, c.want)
 		}
+	}
+}
+
+// TestRunVerifies: run verifies by default (raw bytecode against the
+// context it is given), --untrusted with the stricter rules.
+func TestRunVerifies(t *testing.T) {
+	dir := t.TempDir()
+	read := write(t, dir, "read.bin", isa.Encode(nil, []isa.Instruction{isa.LoadMem(isa.SizeDW, isa.R0, isa.R1, 64), isa.Exit()}))
+	leak := write(t, dir, "leak.bin", isa.Encode(nil, []isa.Instruction{isa.Mov64Reg(isa.R0, isa.R10), isa.Exit()}))
+	ctx := make([]byte, 72)
+	ctx[64] = 9
+	ctxFile := write(t, dir, "ctx", ctx)
+	if code, out, errOut := runMain(t, "", "run", "--raw", "--ctx", ctxFile, read); code != 0 || out != "retval: 9 (0x9)\n" {
+		t.Errorf("a read inside the context: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, _, errOut := runMain(t, "", "run", "--raw", leak); code != 0 {
+		t.Errorf("privileged: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := runMain(t, "", "run", "--raw", "--untrusted", leak); code != 1 || !strings.Contains(errOut, "R0 leaks addr") {
+		t.Errorf("untrusted: exit %d, stderr %q", code, errOut)
 	}
 }
 

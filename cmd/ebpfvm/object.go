@@ -75,17 +75,18 @@ func (o *object) programName(name string) (string, error) {
 	return "", usageError("%s holds %d programs: name one of %s", o.path, len(names), strings.Join(names, ", "))
 }
 
-// program loads PROG ready to run; ELF objects load as a collection, with
-// their maps.
-func (o *object) program(name string, trace io.Writer) (*ebpfvm.Program, error) {
+// program loads PROG ready to run, verified under mode; ELF objects load
+// as a collection, with their maps. Raw bytecode is of the generic type,
+// with a context of ctxSize bytes.
+func (o *object) program(name string, mode ebpfvm.VerifyMode, ctxSize int, trace io.Writer) (*ebpfvm.Program, error) {
 	name, err := o.programName(name)
 	if err != nil {
 		return nil, err
 	}
 	if o.raw != nil {
-		return ebpfvm.NewProgram(o.raw, nil)
+		return ebpfvm.NewProgram(o.raw, &ebpfvm.ProgramOptions{Verify: mode, ContextSize: ctxSize})
 	}
-	coll, err := ebpfvm.NewCollection(o.spec, &ebpfvm.CollectionOptions{TraceOutput: trace})
+	coll, err := ebpfvm.NewCollection(o.spec, &ebpfvm.CollectionOptions{TraceOutput: trace, Verify: mode})
 	if err != nil {
 		return nil, err
 	}

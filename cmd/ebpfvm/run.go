@@ -3,11 +3,13 @@ package main
 import (
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
 func readOptionalFile(path string) ([]byte, error) {
@@ -27,6 +29,8 @@ func cmdRun(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	repeat := fs.Int("repeat", 1, "run `N` times and report the mean duration")
 	asJSON := fs.Bool("json", false, `print one JSON line: {"retval":N,"duration_ns":N,"data_out":"hex"}`)
 	maxInsns := fs.Uint64("max-insns", 0, "instruction budget per run (0: about a billion)")
+	unverified := fs.Bool("unverified", false, "load the program without the verifier and run it in checked mode (every memory access tested)")
+	untrusted := fs.Bool("untrusted", false, "verify with the rules for unprivileged loaders (no pointer leaks, no uninitialized reads) instead of root's")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return &exitError{code: 2, err: nil}
@@ -43,6 +47,16 @@ func cmdRun(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *repeat < 1 {
 		return usageError("--repeat must be at least 1, got %d", *repeat)
 	}
+	if *unverified && *untrusted {
+		return usageError("--unverified and --untrusted exclude each other")
+	}
+	mode := ebpfvm.VerifyPrivileged
+	switch {
+	case *unverified:
+		mode = ebpfvm.VerifyNone
+	case *untrusted:
+		mode = ebpfvm.VerifyUntrusted
+	}
 	progName := ""
 	if len(pos) == 2 {
 		progName = pos[1]
@@ -51,15 +65,20 @@ func cmdRun(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	prog, err := obj.program(progName, stderr)
-	if err != nil {
-		return err
-	}
 	data, err := readOptionalFile(*dataFile)
 	if err != nil {
 		return err
 	}
 	ctx, err := readOptionalFile(*ctxFile + *memFile)
+	if err != nil {
+		return err
+	}
+	// Raw bytecode is verified against the context it is given.
+	prog, err := obj.program(progName, mode, len(ctx), stderr)
+	var ve *verifier.Error
+	if errors.As(err, &ve) {
+		return fmt.Errorf("%w\n(the verifier rejected the program; --unverified runs it in checked mode)", err)
+	}
 	if err != nil {
 		return err
 	}

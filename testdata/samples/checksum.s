@@ -1,6 +1,8 @@
 # Fold the memory r1 points to (r2 bytes) into a 16-bit ones' complement
 # checksum, the way the Internet checksum is computed. Run it with
-#   ebpfvm run --raw --mem FILE testdata/samples/checksum.bin
+#   ebpfvm run --raw --unverified --mem FILE testdata/samples/checksum.bin
+# It walks its context with a variable offset, which the verifier refuses
+# for a context (as the kernel's does), so it runs unverified, checked.
 	r0 = 0
 	r3 = 0
 loop:
