@@ -25,9 +25,11 @@ type CollectionOptions struct {
 	NumCPU int
 	// TraceOutput receives bpf_trace_printk output; nil discards it.
 	TraceOutput io.Writer
-	// Verify runs the verifier on every program before it is loaded and
-	// refuses those it rejects, with the verifier's error. Programs run
-	// in checked mode either way (see ProgramOptions.Verify).
+	// Verify chooses the verifier's rules. By default every program is
+	// verified before it is loaded, as BPF_PROG_LOAD does, and the
+	// collection is refused if the verifier rejects one, with its error.
+	// VerifyNone loads the programs unverified, to run in checked mode
+	// (see ProgramOptions.Verify).
 	Verify VerifyMode
 }
 
@@ -201,44 +203,37 @@ func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, opts *CollectionOptions, 
 	if err != nil {
 		return nil, err
 	}
-	if opts.Verify != VerifyNone {
+	verified := opts.Verify != VerifyNone
+	if verified {
 		if err := c.verifyLinked(ps, linked, opts); err != nil {
 			return nil, err
 		}
 	}
 	insns := linked.Insns
-	var used []maps.Map
-	for _, ref := range linked.Maps {
-		mm := c.Maps[ref.Map]
-		if mm == nil {
-			return nil, fmt.Errorf("instruction %d refers to map %q, which is not in the collection", ref.Slot, ref.Map)
-		}
-		v := mm.m.Handle()
-		if ref.Value {
-			if v, err = valueAddress(mm, ref.Offset); err != nil {
-				return nil, fmt.Errorf("instruction %d: %w", ref.Slot, err)
+	use := mapUse{cpus: cpus}
+	p, err := func() (*Program, error) {
+		for _, ref := range linked.Maps {
+			mm := c.Maps[ref.Map]
+			if mm == nil {
+				return nil, fmt.Errorf("instruction %d refers to map %q, which is not in the collection", ref.Slot, ref.Map)
+			}
+			if err := use.load(insns, ref.Slot, mm, ref.Value, ref.Offset); err != nil {
+				return nil, err
 			}
 		}
-		pair := isa.LoadImm64(insns[ref.Slot].Dst, v)
-		insns[ref.Slot], insns[ref.Slot+1] = pair[0], pair[1]
-		if !slices.Contains(used, mm.m) {
-			if err := mm.m.Retain(); err != nil {
-				return nil, fmt.Errorf("map %s: %w", ref.Map, err)
+		if !gplCompatible(ps.License) {
+			if err := checkGPLOnly(ps); err != nil {
+				return nil, err
 			}
-			used = append(used, mm.m)
 		}
-	}
-	if !gplCompatible(ps.License) {
-		if err := checkGPLOnly(ps); err != nil {
-			return nil, err
-		}
-	}
-	p, err := NewProgram(insns, &ProgramOptions{Type: ps.Type, Helpers: opts.Helpers, NumCPU: cpus, TraceOutput: opts.TraceOutput})
+		return compileProgram(insns, &ProgramOptions{Type: ps.Type, Helpers: opts.Helpers, NumCPU: cpus, TraceOutput: opts.TraceOutput, Verify: opts.Verify}, verified)
+	}()
 	if err != nil {
+		use.release()
 		return nil, err
 	}
 	p.name = ps.Name
-	p.maps = used
+	p.maps = use.used
 	return p, nil
 }
 

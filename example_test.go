@@ -1,6 +1,7 @@
 package ebpfvm_test
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/ebpfvm/ebpfvm"
@@ -17,7 +18,9 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	prog, err := ebpfvm.NewProgram(insns, nil)
+	// Verified at load (the verifier proves the read stays inside a
+	// 4-byte context), then run without per-access checks.
+	prog, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{ContextSize: 4})
 	if err != nil {
 		panic(err)
 	}
@@ -51,10 +54,22 @@ func ExampleHelpers() {
 	// Output: 1000
 }
 
-// Memory errors name the instruction and the region.
+// The verifier refuses an unsafe program at load, naming the instruction.
+func ExampleNewProgram() {
+	insns, _ := isa.Assemble("r0 = *(u64 *)(r1 +4)\nexit") // 4 bytes past an 8-byte context
+	_, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{ContextSize: 8})
+	var ve *verifier.Error
+	if errors.As(err, &ve) {
+		fmt.Println(ve.Insn, ve.Msg)
+	}
+	// Output: 0 invalid bpf_context access off=4 size=8
+}
+
+// An unverified program runs in checked mode: a memory error ends the run
+// with an error that names the instruction and the region.
 func ExampleRunError() {
 	insns, _ := isa.Assemble("r0 = *(u64 *)(r1 +4)\nexit")
-	prog, _ := ebpfvm.NewProgram(insns, nil)
+	prog, _ := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone})
 	_, err := prog.Run(&ebpfvm.RunOptions{Context: make([]byte, 8)})
 	if re, ok := err.(*ebpfvm.RunError); ok {
 		fmt.Println(re.Index, re.Insn)

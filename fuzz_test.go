@@ -14,9 +14,11 @@ import (
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
-// FuzzInterpreter runs arbitrary bytecode: whatever passes structural
-// validation must run to an exit or a *RunError, never panic or fault, and
-// never report a context different in length from the one it was given.
+// FuzzInterpreter runs arbitrary bytecode unverified, in checked mode:
+// whatever passes structural validation must run to an exit or a
+// *RunError, never panic or fault, and never report a context different
+// in length from the one it was given. (verifier.FuzzVerify fuzzes what
+// the verifier accepts.)
 func FuzzInterpreter(f *testing.F) {
 	for _, bp := range benchPrograms {
 		f.Add(isa.Encode(nil, bp.insns), []byte{1, 2, 3, 4, 5, 6, 7, 8})
@@ -28,7 +30,7 @@ func FuzzInterpreter(f *testing.F) {
 		if err != nil {
 			return
 		}
-		p, err := ebpfvm.NewProgram(insns, nil)
+		p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone})
 		if err != nil {
 			return
 		}
@@ -50,8 +52,9 @@ func FuzzInterpreter(f *testing.F) {
 }
 
 // FuzzLoadCollection feeds arbitrary bytes (seeded with the corpus
-// objects) to the ELF loader: malformed objects must give an error, never
-// a panic, and whatever loads must run to an exit or a RunError.
+// objects) to the ELF loader and the verifier: malformed objects must give
+// an error, never a panic, and whatever loads must run to an exit or a
+// RunError, verified or, when the verifier refuses it, unverified.
 func FuzzLoadCollection(f *testing.F) {
 	objs, _ := filepath.Glob("testdata/corpus/*.o")
 	for _, o := range objs {
@@ -65,6 +68,9 @@ func FuzzLoadCollection(f *testing.F) {
 			return
 		}
 		c, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{NumCPU: 2})
+		if err != nil {
+			c, err = ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{NumCPU: 2, Verify: ebpfvm.VerifyNone})
+		}
 		if err != nil {
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/ebpfvm/ebpfvm"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
 	"github.com/ebpfvm/ebpfvm/isa"
+	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
 func prog(insns ...any) []isa.Instruction {
@@ -25,13 +26,42 @@ func prog(insns ...any) []isa.Instruction {
 	return out
 }
 
+// run loads a generic program, verified with a context of len(ctx) bytes,
+// and runs it.
 func run(t *testing.T, insns []isa.Instruction, ctx []byte) (ebpfvm.RunResult, error) {
 	t.Helper()
-	p, err := ebpfvm.NewProgram(insns, nil)
+	return runMode(t, insns, ctx, ebpfvm.VerifyPrivileged)
+}
+
+// runUnverified loads a generic program unverified (checked mode) and runs
+// it: for programs that test the run-time checks, which the verifier would
+// refuse.
+func runUnverified(t *testing.T, insns []isa.Instruction, ctx []byte) (ebpfvm.RunResult, error) {
+	t.Helper()
+	return runMode(t, insns, ctx, ebpfvm.VerifyNone)
+}
+
+func runMode(t *testing.T, insns []isa.Instruction, ctx []byte, mode ebpfvm.VerifyMode) (ebpfvm.RunResult, error) {
+	t.Helper()
+	p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: mode, ContextSize: len(ctx)})
 	if err != nil {
 		t.Fatalf("NewProgram: %v", err)
 	}
+	if p.Verified() != (mode != ebpfvm.VerifyNone) {
+		t.Fatalf("Verified() = %v with %v", p.Verified(), mode)
+	}
 	return p.Run(&ebpfvm.RunOptions{Context: ctx})
+}
+
+// wantRejected checks that the verifier refuses the program at load, at
+// instruction insn.
+func wantRejected(t *testing.T, insns []isa.Instruction, ctxSize, insn int) {
+	t.Helper()
+	_, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{ContextSize: ctxSize})
+	var ve *verifier.Error
+	if !errors.As(err, &ve) || ve.Insn != insn {
+		t.Errorf("want the verifier to reject instruction %d at load, got %v", insn, err)
+	}
 }
 
 func TestArithmeticSemantics(t *testing.T) {
@@ -93,7 +123,10 @@ func TestOutOfBoundsIsAnError(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := run(t, c.insns, make([]byte, 8))
+			// The verifier refuses each at load; unverified, the
+			// run-time checks catch it.
+			wantRejected(t, c.insns, 8, c.index)
+			_, err := runUnverified(t, c.insns, make([]byte, 8))
 			var re *ebpfvm.RunError
 			if !errors.As(err, &re) {
 				t.Fatalf("err = %v, want a RunError", err)
@@ -105,9 +138,12 @@ func TestOutOfBoundsIsAnError(t *testing.T) {
 	}
 }
 
+// TestBudgetAndCallDepth runs what the verifier refuses (an infinite loop,
+// recursion) unverified: the budget and the frame limit stop them.
 func TestBudgetAndCallDepth(t *testing.T) {
 	loop := prog(isa.Mov64Imm(isa.R0, 0), isa.Ja(-1))
-	p, err := ebpfvm.NewProgram(loop, nil)
+	wantRejected(t, loop, 0, 1)
+	p, err := ebpfvm.NewProgram(loop, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +153,8 @@ func TestBudgetAndCallDepth(t *testing.T) {
 	}
 	// A function that calls itself.
 	rec := prog(isa.Instruction{Opcode: isa.OpCall, Src: 1, Imm: -1}, isa.Exit())
-	if _, err := run(t, rec, nil); !errors.Is(err, ebpfvm.ErrCallDepth) {
+	wantRejected(t, rec, 0, 0)
+	if _, err := runUnverified(t, rec, nil); !errors.Is(err, ebpfvm.ErrCallDepth) {
 		t.Fatalf("recursion: err = %v, want ErrCallDepth", err)
 	}
 }
@@ -157,8 +194,15 @@ func TestStackIsZeroedBetweenRuns(t *testing.T) {
 }
 
 // TestAtomicsAcrossGoroutines runs programs on many goroutines that update
-// one shared counter with atomic instructions.
+// one shared counter with atomic instructions, verified (unchecked) and
+// not (checked).
 func TestAtomicsAcrossGoroutines(t *testing.T) {
+	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone} {
+		t.Run(mode.String(), func(t *testing.T) { testAtomicsAcrossGoroutines(t, mode) })
+	}
+}
+
+func testAtomicsAcrossGoroutines(t *testing.T, mode ebpfvm.VerifyMode) {
 	shared, err := mem.Alloc(16)
 	if err != nil {
 		t.Fatal(err)
@@ -168,10 +212,11 @@ func TestAtomicsAcrossGoroutines(t *testing.T) {
 	h.Register(ebpfvm.Helper{ID: 1000, Name: "shared", Func: func(env *ebpfvm.Env, _, _, _, _, _ uint64) (uint64, error) {
 		env.Regions.Add(mem.Region{Start: shared.Addr(), End: shared.Addr() + 16, Writable: true, Kind: mem.KindOther})
 		return shared.Addr(), nil
-	}})
+	}, Proto: &ebpfvm.HelperProto{Name: "shared", Ret: verifier.RetPtrToMemOrNull, RetSize: 16}})
 	const iters = 2000
 	code := prog(
 		isa.Call(1000),
+		isa.JumpImm(isa.JmpJEQ, isa.R0, 0, 8), // to the exit
 		isa.Mov64Reg(isa.R6, isa.R0),
 		isa.Mov64Imm(isa.R7, iters),
 		isa.Mov64Imm(isa.R1, 1),
@@ -181,7 +226,7 @@ func TestAtomicsAcrossGoroutines(t *testing.T) {
 		isa.JumpImm(isa.JmpJNE, isa.R7, 0, -5),
 		isa.Mov64Imm(isa.R0, 0),
 		isa.Exit())
-	p, err := ebpfvm.NewProgram(code, &ebpfvm.ProgramOptions{Helpers: h})
+	p, err := ebpfvm.NewProgram(code, &ebpfvm.ProgramOptions{Helpers: h, Verify: mode})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,9 +250,16 @@ func TestAtomicsAcrossGoroutines(t *testing.T) {
 }
 
 func TestUnknownHelperRefusedAtLoad(t *testing.T) {
-	_, err := ebpfvm.NewProgram(prog(isa.Call(1), isa.Exit()), nil)
+	// The generic type has no helpers but the embedder's: the verifier
+	// refuses the call, and so does the loader of unverified programs.
+	code := prog(isa.Call(1), isa.Exit())
+	_, err := ebpfvm.NewProgram(code, nil)
+	if err == nil || !strings.Contains(err.Error(), "cannot use helper") || !strings.Contains(err.Error(), "instruction 0") {
+		t.Errorf("verified: err = %v", err)
+	}
+	_, err = ebpfvm.NewProgram(code, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone})
 	if err == nil || !strings.Contains(err.Error(), "unknown helper") || !strings.Contains(err.Error(), "instruction 0") {
-		t.Fatalf("err = %v", err)
+		t.Errorf("unverified: err = %v", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,20 +35,31 @@ type ProgramOptions struct {
 	// NumCPU is the number of virtual CPUs (RunOptions.CPU ranges over
 	// them); 0 means runtime.NumCPU().
 	NumCPU int
-	// Verify runs the verifier before the program is loaded and refuses
-	// the program if it rejects it, with the verifier's error (a
-	// *verifier.Error). Verified programs still run in checked mode, with
-	// every memory access tested: the verifier's soundness is still being
-	// established against the kernel's, so skipping the checks for
-	// verified programs is a later step.
+	// Verify chooses the verifier's rules. By default (VerifyPrivileged)
+	// the verifier runs before the program is loaded and refuses the
+	// program if it rejects it, with the verifier's error (a
+	// *verifier.Error); a program it accepts runs without per-access
+	// checks. VerifyNone loads the program unverified, to run in checked
+	// mode: every load, store and atomic tested against the run's memory.
 	Verify VerifyMode
 	// ContextSize is the size of the context the verifier assumes for the
 	// generic type (ebpf.UnspecifiedProgram): accesses through r1 must
-	// stay below it.
+	// stay below it. A verified program's run with a shorter Context
+	// sees it zero-padded to what the program may access (r2 still holds
+	// len(Context)).
 	ContextSize int
 	// License is the program's license; GPL-only helpers need a
 	// GPL-compatible one when the program is verified.
 	License string
+	// Maps are the maps the program's ld_imm64 instructions refer to, as
+	// the kernel's fd_array: one with src BPF_PSEUDO_MAP_FD or
+	// BPF_PSEUDO_MAP_IDX and imm N (map[fd:N], map[idx:N] in assembly)
+	// loads Maps[N]; BPF_PSEUDO_MAP_VALUE or BPF_PSEUDO_MAP_IDX_VALUE,
+	// imm N and off in the second slot (map[fd:N][0]+off, map[idx:N]+off)
+	// load the address of byte off of the single value of Maps[N], an
+	// array. The verifier checks accesses against the maps' sizes. The
+	// program holds the maps until it is closed.
+	Maps []*Map
 }
 
 // Program is a loaded program. It is safe to run from many goroutines at
@@ -60,16 +72,43 @@ type Program struct {
 	helpers  *Helpers
 	maps     []maps.Map // maps the program references: granted at run start
 	cpus     int
+	ctxNeed  int // context bytes a verified program may access (types whose context is a blob)
 	machines sync.Pool
 }
 
-// NewProgram checks the program's structure and prepares it to run. Until
-// the verifier exists, every program runs in checked mode: each memory
-// access is tested against the regions the run was given.
+// NewProgram verifies the program (unless opts.Verify is VerifyNone),
+// resolves its map references and prepares it to run. Verified programs
+// run without per-access checks; unverified ones in checked mode, each
+// memory access tested against the regions the run was given.
 func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error) {
 	if opts == nil {
 		opts = &ProgramOptions{}
 	}
+	verified := opts.Verify != VerifyNone
+	if verified {
+		if _, err := VerifyInstructions(insns, opts, &VerifyOptions{Mode: opts.Verify}); err != nil {
+			return nil, err
+		}
+	}
+	use := mapUse{cpus: numCPU(opts.NumCPU)}
+	linked, err := use.resolve(insns, opts.Maps)
+	if err != nil {
+		use.release()
+		return nil, err
+	}
+	p, err := compileProgram(linked, opts, verified)
+	if err != nil {
+		use.release()
+		return nil, err
+	}
+	p.maps = use.used
+	return p, nil
+}
+
+// compileProgram prepares linked instructions (map loads resolved) to
+// run; verified says the verifier accepted them, with opts's type,
+// helpers and context size.
+func compileProgram(insns []isa.Instruction, opts *ProgramOptions, verified bool) (*Program, error) {
 	h := &Helpers{}
 	if opts.Type != ebpf.UnspecifiedProgram {
 		h = newStandardHelpers(opts.TraceOutput)
@@ -80,16 +119,112 @@ func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error)
 	if err := registerTypeHelpers(h, opts.Type); err != nil {
 		return nil, err
 	}
-	if opts.Verify != VerifyNone {
-		if err := verifyProgram(insns, opts, h); err != nil {
-			return nil, err
-		}
+	compile := interp.Compile
+	if verified {
+		compile = interp.CompileVerified
 	}
-	code, err := interp.Compile(insns, h)
+	code, err := compile(insns, h)
 	if err != nil {
 		return nil, err
 	}
-	return &Program{id: programIDs.Add(1), typ: opts.Type, code: code, helpers: h, cpus: numCPU(opts.NumCPU)}, nil
+	p := &Program{id: programIDs.Add(1), typ: opts.Type, code: code, helpers: h, cpus: numCPU(opts.NumCPU)}
+	if verified && !isPacketType(opts.Type) {
+		p.ctxNeed = ctxBound(insns)
+		if opts.Type == ebpf.UnspecifiedProgram {
+			p.ctxNeed = min(p.ctxNeed, max(opts.ContextSize, 0))
+		}
+	}
+	return p, nil
+}
+
+// ctxBound bounds the context bytes a verified program accesses directly.
+// The verifier allows context loads and stores only through the
+// unmodified context pointer, at the instruction's constant offset (the
+// kernel's check_ptr_off_reg), so none ends past the largest off+size of
+// the program's loads, stores and atomics. (The kernel records the exact
+// figure, max_ctx_offset; our verifier does not report it yet.)
+func ctxBound(insns []isa.Instruction) int {
+	n := 0
+	for _, in := range insns {
+		switch in.Opcode.Class() {
+		case isa.ClassLDX, isa.ClassST, isa.ClassSTX:
+			n = max(n, int(in.Offset)+isa.SizeBytes(in.Opcode.Size()))
+		}
+	}
+	return n
+}
+
+// mapUse collects the maps a program with cpus virtual CPUs uses, each
+// retained once.
+type mapUse struct {
+	cpus int
+	used []maps.Map
+}
+
+// load patches the ld_imm64 at slot to load the map's handle, or with
+// value the address of byte off of its value, and retains the map.
+func (u *mapUse) load(insns []isa.Instruction, slot int, m *Map, value bool, off uint32) error {
+	if s := m.m.Spec(); s.Type.PerCPU() && s.NumCPU < u.cpus {
+		// A lookup on a CPU the map has no slot for would yield NULL,
+		// where the verifier may have proven a constant-key array
+		// lookup never does.
+		return fmt.Errorf("instruction %d: %s has values for %d CPUs, the program runs on %d", slot, m, s.NumCPU, u.cpus)
+	}
+	v := m.m.Handle()
+	if value {
+		var err error
+		if v, err = valueAddress(m, off); err != nil {
+			return fmt.Errorf("instruction %d: %w", slot, err)
+		}
+	}
+	pair := isa.LoadImm64(insns[slot].Dst, v)
+	insns[slot], insns[slot+1] = pair[0], pair[1]
+	if !slices.Contains(u.used, m.m) {
+		if err := m.m.Retain(); err != nil {
+			return fmt.Errorf("map %s: %w", m.m.Spec().Name, err)
+		}
+		u.used = append(u.used, m.m)
+	}
+	return nil
+}
+
+// resolve returns insns with the ld_imm64 instructions that refer to ms
+// by index patched (a copy, when there are any).
+func (u *mapUse) resolve(insns []isa.Instruction, ms []*Map) ([]isa.Instruction, error) {
+	out, copied := insns, false
+	for i := 0; i+1 < len(insns); i++ {
+		in := insns[i]
+		if !in.IsLoadImm64() {
+			continue
+		}
+		value := false
+		switch uint8(in.Src) {
+		case isa.PseudoMapFD, isa.PseudoMapIdx:
+		case isa.PseudoMapValue, isa.PseudoMapIdxValue:
+			value = true
+		default:
+			i++
+			continue
+		}
+		if in.Imm < 0 || int(in.Imm) >= len(ms) || ms[in.Imm] == nil {
+			return nil, fmt.Errorf("instruction %d refers to map %d; ProgramOptions.Maps has %d", i, in.Imm, len(ms))
+		}
+		if !copied {
+			out, copied = slices.Clone(insns), true
+		}
+		if err := u.load(out, i, ms[in.Imm], value, uint32(insns[i+1].Imm)); err != nil {
+			return nil, err
+		}
+		i++
+	}
+	return out, nil
+}
+
+func (u *mapUse) release() {
+	for _, m := range u.used {
+		m.Release()
+	}
+	u.used = nil
 }
 
 // programIDs numbers programs, as the kernel's program IDs do.
@@ -125,6 +260,11 @@ func (p *Program) Type() ebpf.ProgramType { return p.typ }
 // Instructions returns the number of instruction slots.
 func (p *Program) Instructions() int { return p.code.Len() }
 
+// Verified reports whether the verifier accepted the program when it was
+// loaded: it then runs without per-access checks. Programs loaded with
+// VerifyNone run in checked mode.
+func (p *Program) Verified() bool { return !p.code.Checked() }
+
 // RunOptions are the inputs of Program.Run, as for BPF_PROG_TEST_RUN.
 type RunOptions struct {
 	// Data is the packet of XDP and socket-buffer programs; for the
@@ -159,6 +299,7 @@ type runner struct {
 	m       *interp.Machine
 	scratch *mem.Buffer // contexts and generic data
 	packet  *mem.Buffer // a frame in low memory for packet programs
+	tc      tailCalls
 }
 
 // buffer returns scratch memory of at least n bytes.
@@ -195,50 +336,60 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 		r = &runner{m: m}
 	}
 	defer p.machines.Put(r)
-	switch p.typ {
-	case ebpf.XDP:
+	switch {
+	case p.typ == ebpf.XDP:
 		return p.runXDP(r, opts)
-	case ebpf.SchedCLS, ebpf.SchedACT, ebpf.SocketFilter, ebpf.CGroupSKB, ebpf.LWTIn, ebpf.LWTOut, ebpf.LWTXmit:
+	case slices.Contains(skbTypes, p.typ):
 		return p.runSKB(r, opts)
 	}
 	return p.runGeneric(r, opts)
 }
 
+// isPacketType reports whether Run gives programs of type t a packet and
+// a context structure of the kernel's (xdp_md, __sk_buff) rather than a
+// context blob.
+func isPacketType(t ebpf.ProgramType) bool { return t == ebpf.XDP || slices.Contains(skbTypes, t) }
+
 // runGeneric copies Context (r1, r2 = its length) and Data (the packet of
-// the legacy loads) into program memory.
+// the legacy loads) into program memory. A verified program that may
+// access more context than it was given gets it zero-padded: it runs
+// unchecked, so the memory it was proven to stay in must exist.
 func (p *Program) runGeneric(r *runner, opts *RunOptions) (RunResult, error) {
-	n := len(opts.Context) + len(opts.Data)
+	ctxLen := max(len(opts.Context), p.ctxNeed)
+	n := ctxLen + len(opts.Data)
 	buf, err := r.buffer(n)
 	if err != nil {
 		return RunResult{}, fmt.Errorf("allocating run memory: %w", err)
 	}
 	b := buf.Bytes()[:cap(buf.Bytes())]
-	ctx := b[:len(opts.Context)]
-	copy(ctx, opts.Context)
-	data := b[len(opts.Context):n]
+	ctx := b[:ctxLen]
+	clear(ctx[copy(ctx, opts.Context):])
+	data := b[ctxLen:n]
 	copy(data, opts.Data)
 	ctxAddr := buf.Addr()
-	dataAddr := ctxAddr + uint64(len(ctx))
-	res, err := p.repeat(r, opts, func(m *interp.Machine) [5]uint64 {
-		m.Regions.Add(mem.Region{Start: ctxAddr, End: ctxAddr + uint64(len(ctx)), Writable: true, Kind: mem.KindContext})
+	dataAddr := ctxAddr + uint64(ctxLen)
+	res, err := p.repeat(r, opts, ctxLen, func(m *interp.Machine) [5]uint64 {
+		m.Regions.Add(mem.Region{Start: ctxAddr, End: ctxAddr + uint64(ctxLen), Writable: true, Kind: mem.KindContext})
 		m.Regions.Add(mem.Region{Start: dataAddr, End: dataAddr + uint64(len(data)), Writable: true, Kind: mem.KindPacket})
 		m.PacketStart, m.PacketEnd = dataAddr, dataAddr+uint64(len(data))
-		return [5]uint64{ctxAddr, uint64(len(ctx))}
+		return [5]uint64{ctxAddr, uint64(len(opts.Context))}
 	})
 	if err != nil {
 		return RunResult{}, err
 	}
-	res.ContextOut = cloneBytes(ctx)
+	res.ContextOut = cloneBytes(ctx[:len(opts.Context)])
 	res.DataOut = cloneBytes(data)
 	return res, nil
 }
 
 // repeat runs the program opts.Repeat times on the same memory. setup adds
 // the run's regions after the stack and returns r1-r5; it runs once.
-func (p *Program) repeat(r *runner, opts *RunOptions, setup func(*interp.Machine) [5]uint64) (RunResult, error) {
+// ctxLen is the size of the context r1 points to.
+func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*interp.Machine) [5]uint64) (RunResult, error) {
 	m := r.m
 	m.SetCallXHelpers(p.helpers)
-	m.TailCalls = tailCalls{}
+	r.tc = tailCalls{typ: p.typ, ctxLen: ctxLen}
+	m.TailCalls = &r.tc
 	n := max(opts.Repeat, 1)
 	m.Reset()
 	m.CPU = opts.CPU
@@ -261,7 +412,7 @@ func (p *Program) repeat(r *runner, opts *RunOptions, setup func(*interp.Machine
 		}
 	}
 	start := time.Now()
-	res, err := m.RunRepeat(p.code, args, interp.RunOptions{Budget: opts.MaxInstructions, Checked: true}, n, endRun)
+	res, err := m.RunRepeat(p.code, args, interp.RunOptions{Budget: opts.MaxInstructions}, n, endRun)
 	if err != nil {
 		return RunResult{}, err
 	}
@@ -273,23 +424,31 @@ func (p *Program) repeat(r *runner, opts *RunOptions, setup func(*interp.Machine
 	return RunResult{ReturnValue: r0, Duration: elapsed / time.Duration(n), Instructions: res.Steps}, nil
 }
 
-// tailCalls resolves bpf_tail_call through prog array handles.
-type tailCalls struct{}
+// tailCalls resolves bpf_tail_call through prog array handles, for a run
+// of a program of type typ whose context has ctxLen bytes.
+type tailCalls struct {
+	typ    ebpf.ProgramType
+	ctxLen int
+}
 
-func (tailCalls) TailCallTarget(mapHandle, index uint64) (*interp.Code, bool) {
+// TailCallTarget implements interp.TailCallResolver. A verified target
+// was proven safe for its own program type and context size: one of
+// another type (a prog array holds one type, but the caller may differ),
+// or one that may access more context than this run has, runs checked.
+func (t *tailCalls) TailCallTarget(mapHandle, index uint64) (*interp.Code, bool, bool) {
 	m, ok := maps.FromHandle(mapHandle)
 	if !ok {
-		return nil, false
+		return nil, false, false
 	}
 	pa, ok := m.(maps.ProgArray)
 	if !ok || uint32(index) >= m.Spec().MaxEntries {
-		return nil, false
+		return nil, false, false
 	}
 	prog, _ := pa.Program(uint32(index)).(*Program)
 	if prog == nil {
-		return nil, true
+		return nil, false, true
 	}
-	return prog.code, true
+	return prog.code, prog.typ != t.typ || prog.ctxNeed > t.ctxLen, true
 }
 
 // cloneBytes copies b; nil for an empty b, so that runs without inputs do

@@ -125,7 +125,7 @@ func (p *Program) runXDP(r *runner, opts *RunOptions) (RunResult, error) {
 	clear(img)
 	binary.LittleEndian.PutUint32(img[12:], st.ingressIfindex)
 
-	res, err := p.repeat(r, opts, func(m *interp.Machine) [5]uint64 {
+	res, err := p.repeat(r, opts, xdpMDSize, func(m *interp.Machine) [5]uint64 {
 		m.Regions.Add(mem.Region{Start: st.meta, End: st.dataEnd, Writable: true, Kind: mem.KindPacket}) // packetRegion
 		m.Regions.Add(mem.Region{Start: st.ctx, End: st.ctx + xdpMDSize, Kind: mem.KindContext})
 		m.Prog = st
@@ -261,7 +261,7 @@ func (p *Program) runSKB(r *runner, opts *RunOptions) (RunResult, error) {
 	copy(img, in[:])
 	fillSKB(img, opts.Data, opts.Context != nil)
 
-	res, err := p.repeat(r, opts, func(m *interp.Machine) [5]uint64 {
+	res, err := p.repeat(r, opts, skBuffSize, func(m *interp.Machine) [5]uint64 {
 		m.Regions.Add(mem.Region{Start: st.start, End: st.end, Writable: true, Kind: mem.KindPacket}) // packetRegion
 		m.Regions.Add(mem.Region{Start: st.ctx, End: st.ctx + skBuffSize, Writable: true, Kind: mem.KindContext})
 		m.Prog = st

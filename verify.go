@@ -12,22 +12,27 @@ import (
 )
 
 // VerifyMode says whether programs are verified when they are loaded, and
-// under which rules.
+// under which rules. The zero value, VerifyPrivileged, is the default:
+// running a program unverified is an explicit choice (VerifyNone).
 type VerifyMode uint8
 
 const (
-	// VerifyNone loads programs without verifying them (the default for
-	// now). They run in checked mode: every memory access is tested
-	// against the run's regions.
-	VerifyNone VerifyMode = iota
 	// VerifyPrivileged verifies programs with the kernel's rules for a
 	// loader with CAP_BPF and CAP_PERFMON (what root gets), and refuses
-	// those the kernel's verifier would refuse.
-	VerifyPrivileged
+	// those the kernel's verifier would refuse. Programs it accepts run
+	// without per-access checks (docs/VERIFIER.md says what that
+	// promises). The default.
+	VerifyPrivileged VerifyMode = iota
 	// VerifyUntrusted verifies programs with the kernel's rules for
 	// unprivileged loaders: no pointer leaks, no uninitialized stack
 	// reads. For plugin hosts that run programs they did not write.
 	VerifyUntrusted
+	// VerifyNone loads programs without verifying them, for programs the
+	// verifier cannot accept (unbounded loops, callx, program types it
+	// does not know, helpers without a prototype). They run in checked
+	// mode: every load, store and atomic is tested against the run's
+	// regions, so they are just as memory-safe, only slower.
+	VerifyNone
 )
 
 func (m VerifyMode) String() string {
@@ -42,11 +47,14 @@ func (m VerifyMode) String() string {
 	return fmt.Sprintf("VerifyMode(%d)", uint8(m))
 }
 
-func (m VerifyMode) verifierMode() verifier.Mode {
-	if m == VerifyUntrusted {
-		return verifier.Untrusted
+func (m VerifyMode) verifierMode() (verifier.Mode, error) {
+	switch m {
+	case VerifyPrivileged:
+		return verifier.Privileged, nil
+	case VerifyUntrusted:
+		return verifier.Untrusted, nil
 	}
-	return verifier.Privileged
+	return 0, fmt.Errorf("verify mode %v verifies nothing", m)
 }
 
 // VerifierProgramType returns the verifier's description of a program
@@ -71,7 +79,7 @@ func VerifierProgramType(t ebpf.ProgramType, ctxSize int) (*verifier.ProgramType
 	case ebpf.Tracing:
 		return verifier.Tracing(), nil
 	}
-	return nil, fmt.Errorf("the verifier does not know program type %s yet", t)
+	return nil, fmt.Errorf("the verifier does not know program type %s yet (VerifyNone loads it unverified, to run in checked mode)", t)
 }
 
 // VerifierMap describes a map to the verifier the way the kernel sees it
@@ -142,7 +150,8 @@ func (h helperProtos) Helper(id int32) *verifier.HelperProto {
 
 // VerifyOptions describe a program to VerifySpec.
 type VerifyOptions struct {
-	// Mode is the set of rules; VerifyNone counts as VerifyPrivileged.
+	// Mode is the set of rules: VerifyPrivileged (the zero value) or
+	// VerifyUntrusted.
 	Mode VerifyMode
 	// LogLevel: 0 none, 1 the failing path and the error, 2 every
 	// instruction with the register state.
@@ -182,7 +191,9 @@ func VerifySpec(spec *ebpf.CollectionSpec, prog string, opts *VerifyOptions) (*v
 	if err != nil {
 		return nil, err
 	}
-	vo.Mode = opts.Mode.verifierMode()
+	if vo.Mode, err = opts.Mode.verifierMode(); err != nil {
+		return nil, err
+	}
 	vo.LogLevel = opts.LogLevel
 	vo.MaxInstructions = opts.MaxInstructions
 	return verifier.Verify(linked.Insns, vo)
@@ -214,9 +225,9 @@ func specVerifierOptions(ps *ebpf.ProgramSpec, linked *loader.Program, vmaps map
 }
 
 // VerifyInstructions verifies a program given as instructions, as
-// NewProgram does when ProgramOptions.Verify is set: opts gives the
-// program type, the embedder's helpers, the generic type's context size
-// and the license (opts.Verify is ignored); vo the rules and the log
+// NewProgram does: opts gives the program type, the embedder's helpers,
+// the maps its ld_imm64 instructions refer to, the generic type's context
+// size and the license (opts.Verify is ignored); vo the rules and the log
 // level. The error is a *verifier.Error when the verifier rejects the
 // program.
 func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *VerifyOptions) (*verifier.Result, error) {
@@ -225,6 +236,10 @@ func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *Verif
 	}
 	if vo == nil {
 		vo = &VerifyOptions{}
+	}
+	mode, err := vo.Mode.verifierMode()
+	if err != nil {
+		return nil, err
 	}
 	pt, err := VerifierProgramType(opts.Type, opts.ContextSize)
 	if err != nil {
@@ -236,20 +251,21 @@ func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *Verif
 	} else {
 		pt.Helpers = helperProtos{user: opts.Helpers, base: pt.Helpers}
 	}
+	var vmaps []*verifier.Map
+	for i, m := range opts.Maps {
+		if m == nil {
+			return nil, fmt.Errorf("ProgramOptions.Maps[%d] is nil", i)
+		}
+		vmaps = append(vmaps, verifierMap(m.m.Spec()))
+	}
 	return verifier.Verify(insns, &verifier.Options{
 		Type:            pt,
-		Mode:            vo.Mode.verifierMode(),
+		Mode:            mode,
 		LogLevel:        vo.LogLevel,
+		Maps:            vmaps,
 		GPL:             gplCompatible(opts.License),
 		MaxInstructions: vo.MaxInstructions,
 	})
-}
-
-// verifyProgram runs the verifier for NewProgram (the helpers it has
-// assembled add only the kernel's helpers, which the verifier knows).
-func verifyProgram(insns []isa.Instruction, opts *ProgramOptions, _ *Helpers) error {
-	_, err := VerifyInstructions(insns, opts, &VerifyOptions{Mode: opts.Verify})
-	return err
 }
 
 // verifyLinked runs the verifier on a program of the collection before
@@ -265,7 +281,9 @@ func (c *Collection) verifyLinked(ps *ebpf.ProgramSpec, linked *loader.Program, 
 	if err != nil {
 		return err
 	}
-	vo.Mode = opts.Verify.verifierMode()
+	if vo.Mode, err = opts.Verify.verifierMode(); err != nil {
+		return err
+	}
 	_, err = verifier.Verify(linked.Insns, vo)
 	return err
 }

@@ -134,9 +134,17 @@ func TestVerifyRejectsAtLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Unverified (the default): loads, and the run's checks catch it.
-	if _, err := ebpfvm.NewProgram(insns, nil); err != nil {
+	// Unverified: loads, and the run's checks catch it.
+	p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone, ContextSize: 4})
+	if err != nil {
 		t.Fatalf("unverified load: %v", err)
+	}
+	if _, err := p.Run(&ebpfvm.RunOptions{Context: []byte{1, 2, 3, 4}}); !errors.Is(err, ebpfvm.ErrAccessDenied) {
+		t.Errorf("unverified run: %v", err)
+	}
+	// Verified by default.
+	if _, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{ContextSize: 4}); err == nil {
+		t.Error("the default options do not verify")
 	}
 	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyUntrusted} {
 		_, err = ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: mode, ContextSize: 4})

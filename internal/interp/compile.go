@@ -25,6 +25,10 @@ type Code struct {
 	helpers   []HelperFunc // call targets of opCallHelper and opCallKfunc
 	names     []string     // helper names, for error messages
 	callbacks []bool       // instructions that ld_imm64 of a function names
+	// checked: the program was not verified, so its loads, stores and
+	// atomics are tested against the region table. A run that enters
+	// checked code stays checked until it ends (see Machine.RunRepeat).
+	checked bool
 }
 
 // funcHandleBase tags function handles, the values that ld_imm64 with
@@ -49,15 +53,33 @@ func (c *Code) callbackPC(fn uint64) (int, bool) {
 // Len returns the number of instruction slots.
 func (c *Code) Len() int { return len(c.insns) }
 
+// Checked reports whether the code runs in checked mode: every load, store
+// and atomic tested against the region table. Code from Compile does;
+// code from CompileVerified does not.
+func (c *Code) Checked() bool { return c.checked }
+
 // Compile validates the program's structure (isa.Validate) and decodes it.
 // Helper and kfunc calls are bound to funcs from h here, so that a call at
 // run time is an indexed load, and an unknown helper is an error before the
-// program ever runs.
+// program ever runs. The code runs in checked mode.
 func Compile(insns []isa.Instruction, h *Helpers) (*Code, error) {
+	return compile(insns, h, true)
+}
+
+// CompileVerified is Compile for a program the verifier accepted, with
+// the maps, context and helpers it will run with: its loads, stores and
+// atomics run without checks. Helpers still check the memory they are
+// given (Env.Bytes), and a run that tail-calls checked code switches to
+// checked mode for the rest of the run.
+func CompileVerified(insns []isa.Instruction, h *Helpers) (*Code, error) {
+	return compile(insns, h, false)
+}
+
+func compile(insns []isa.Instruction, h *Helpers, checked bool) (*Code, error) {
 	if err := isa.Validate(insns); err != nil {
 		return nil, err
 	}
-	c := &Code{insns: make([]inst, len(insns)), raw: insns}
+	c := &Code{insns: make([]inst, len(insns)), raw: insns, checked: checked}
 	for i := 0; i < len(insns); i++ {
 		in := insns[i]
 		d, err := c.decode(in, i, h)

@@ -163,9 +163,12 @@ func (e *Env) GrantMap(h uint64, regions []mem.Region) error {
 
 // TailCallResolver finds the program in slot index of the prog_array map
 // whose handle a program passed to bpf_tail_call. It reports whether the
-// index is inside the map; next is nil for an empty slot.
+// index is inside the map; next is nil for an empty slot. checked asks for
+// next to run in checked mode even if it was verified: the resolver knows
+// whether the run's inputs are those next was verified for (its program
+// type, the size of its context).
 type TailCallResolver interface {
-	TailCallTarget(mapHandle, index uint64) (next *Code, inRange bool)
+	TailCallTarget(mapHandle, index uint64) (next *Code, checked, inRange bool)
 }
 
 // MaxTailCalls is the kernel's MAX_TAIL_CALL_CNT: how many tail calls one
@@ -174,17 +177,18 @@ const MaxTailCalls = 33
 
 // tailCallTarget follows the kernel's order of checks: an index outside the
 // map fails without counting; then the counter is checked and incremented,
-// so that a tail call into an empty slot still counts.
-func (m *Machine) tailCallTarget(mapHandle, index uint64) *Code {
+// so that a tail call into an empty slot still counts. It also reports
+// whether the target must run checked.
+func (m *Machine) tailCallTarget(mapHandle, index uint64) (*Code, bool) {
 	if m.TailCalls == nil {
-		return nil
+		return nil, false
 	}
-	next, inRange := m.TailCalls.TailCallTarget(mapHandle, index)
+	next, checked, inRange := m.TailCalls.TailCallTarget(mapHandle, index)
 	if !inRange || m.tailCalls >= MaxTailCalls {
-		return nil
+		return nil, false
 	}
 	m.tailCalls++
-	return next
+	return next, next != nil && (checked || next.checked)
 }
 
 // Stop ends the run after the current helper returns, with r0 = r0.

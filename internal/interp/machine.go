@@ -37,8 +37,8 @@ type Machine struct {
 	depth     int    // its frame
 	steps     uint64 // instructions executed so far
 	budget    uint64
-	checked   bool
-	tailCalls int // tail calls taken in this invocation of the entry program
+	checked   bool // this run tests memory accesses: it entered checked code
+	tailCalls int  // tail calls taken in this invocation of the entry program
 }
 
 // NewMachine allocates a machine with its own stack.
@@ -96,8 +96,9 @@ type RunOptions struct {
 	// Budget is the most instructions the run may execute; 0 means
 	// DefaultBudget.
 	Budget uint64
-	// Checked tests every memory access against the region table. Programs
-	// that have not been verified must run checked.
+	// Checked tests every memory access against the region table even
+	// when the code was verified (Code.Checked). Code that was not
+	// verified always runs checked.
 	Checked bool
 }
 

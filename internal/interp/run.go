@@ -39,11 +39,18 @@ func (m *Machine) RunRepeat(c *Code, args [5]uint64, opts RunOptions, n int, aft
 		}
 	}()
 	keepRegions, keepGranted := m.Regions.Len(), len(m.granted)
+	// Checked mode is sticky: once a run has executed checked code (its
+	// entry program, or an unverified program it tail-called), it stays
+	// checked, in this and the following repeats. Unverified code may
+	// have left state that verified code trusts inconsistent with the
+	// regions: a caller's stack frame it wrote, the packet pointers of a
+	// writable context image.
+	m.checked = opts.Checked || c.checked
 	for i := range max(n, 1) {
 		if i > 0 {
 			m.rerun(keepRegions, keepGranted)
 		}
-		m.budget, m.checked, m.steps, m.tailCalls = budget, opts.Checked, 0, 0
+		m.budget, m.steps, m.tailCalls = budget, 0, 0
 		m.frames[0].maygoto = MaxLoops
 		res, err = m.run(c, 0, 0, args)
 		if after != nil {
@@ -462,7 +469,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 		case opCallHelper, opCallKfunc:
 			m.depth, m.steps, m.code = depth, steps, c
 			v, err := c.helpers[in.imm](&m.Env, r[1], r[2], r[3], r[4], r[5])
-			steps = m.steps
+			steps, checked = m.steps, m.checked // a callback may have tail-called checked code
 			if err != nil {
 				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%s: %w", c.names[in.imm], err))
 			}
@@ -478,7 +485,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			}
 			m.depth, m.steps, m.code = depth, steps, c
 			v, err := fn(&m.Env, r[1], r[2], r[3], r[4], r[5])
-			steps = m.steps
+			steps, checked = m.steps, m.checked
 			if err != nil {
 				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%s: %w", name, err))
 			}
@@ -517,9 +524,14 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			// bpf_tail_call(ctx, prog_array, index): on success the target
 			// replaces the running program in the current frame, with the
 			// same r1 and stack; on failure execution falls through.
-			if next := m.tailCallTarget(r[2], r[3]); next != nil {
+			// Checked code (or a target the caller's run cannot vouch
+			// for) switches the run to checked mode for good.
+			if next, chk := m.tailCallTarget(r[2], r[3]); next != nil {
 				c, code, pc = next, next.insns, 0
 				m.frames[depth].maygoto = MaxLoops
+				if chk && !checked {
+					checked, m.checked = true, true
+				}
 			}
 		case opFuncAddr:
 			r[in.dst&15] = uint64(in.imm)
