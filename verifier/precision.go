@@ -347,11 +347,7 @@ func (v *verifier) backtrackInsn(i, subseq int, e *histEntry) bool {
 			return false // a scalar used as an address: pointer subtraction
 		}
 		if in.Opcode.Mode() == isa.ModeATOMIC {
-			// Atomics read and write: not modelled.
-			if (s < regFP && b.isReg(s)) || b.isReg(0) || (stackAccess && b.stack[sfr]&(1<<spi) != 0) {
-				return false
-			}
-			return true
+			return b.backtrackAtomic(in, stackAccess, sfr, spi)
 		}
 		if !stackAccess || b.stack[sfr]&(1<<spi) == 0 {
 			return true
@@ -372,6 +368,50 @@ func (v *verifier) backtrackInsn(i, subseq int, e *histEntry) bool {
 		}
 	case isa.ClassJMP, isa.ClassJMP32:
 		return v.backtrackJump(i, subseq, in, e)
+	}
+	return true
+}
+
+// backtrackAtomic: a load-acquire is a load, a store-release a store; the
+// other atomics load the old value into the fetch register (r0 for
+// cmpxchg) and leave unknown data in memory.
+func (b *backtrack) backtrackAtomic(in isa.Instruction, stackAccess bool, sfr, spi int) bool {
+	d, s := int(in.Dst&15), int(in.Src&15)
+	slotSet := stackAccess && b.stack[sfr]&(1<<spi) != 0
+	switch in.Imm {
+	case isa.AtomicLoadAcq:
+		if d < regFP && b.isReg(d) {
+			b.clearReg(d)
+			if stackAccess {
+				b.stack[sfr] |= 1 << spi
+			}
+		}
+		return true
+	case isa.AtomicStoreRel:
+		if slotSet {
+			b.stack[sfr] &^= 1 << spi
+			b.setReg(s)
+		}
+		return true
+	}
+	if slotSet {
+		// Memory after the operation is unknown data: nothing to trace,
+		// but stay conservative about the operand.
+		b.stack[sfr] &^= 1 << spi
+		b.setReg(s)
+	}
+	load := -1
+	if in.Imm&isa.AtomicFetch != 0 {
+		load = s
+		if in.Imm == isa.AtomicCmpXchg {
+			load = 0
+		}
+	}
+	if load >= 0 && load < regFP && b.isReg(load) {
+		b.clearReg(load)
+		if stackAccess {
+			b.stack[sfr] |= 1 << spi
+		}
 	}
 	return true
 }
