@@ -199,7 +199,7 @@ func (c *Collection) fillMap(name string, ms *ebpf.MapSpec, vars map[string]*ebp
 }
 
 func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, opts *CollectionOptions, cpus int) (*Program, error) {
-	linked, err := loader.Link(ps)
+	linked, err := loader.LinkKfuncs(ps, kfuncResolver(opts.Helpers))
 	if err != nil {
 		return nil, err
 	}

@@ -183,7 +183,7 @@ func VerifySpec(spec *ebpf.CollectionSpec, prog string, opts *VerifyOptions) (*v
 		}
 		vmaps[name] = m
 	}
-	linked, err := loader.Link(ps)
+	linked, err := loader.LinkKfuncs(ps, kfuncResolver(opts.Helpers))
 	if err != nil {
 		return nil, err
 	}
@@ -215,9 +215,10 @@ func specVerifierOptions(ps *ebpf.ProgramSpec, linked *loader.Program, vmaps map
 		return nil, err
 	}
 	return &verifier.Options{
-		Type:  pt,
-		Loads: loads,
-		GPL:   gplCompatible(ps.License),
+		Type:   pt,
+		Loads:  loads,
+		GPL:    gplCompatible(ps.License),
+		Kfuncs: kfuncProtos{user},
 		// cilium/ebpf's specs of ELF objects carry the BTF func_info
 		// that clang emits, which the kernel demands for callbacks.
 		FuncInfo: true,
@@ -264,6 +265,7 @@ func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *Verif
 		LogLevel:        vo.LogLevel,
 		Maps:            vmaps,
 		GPL:             gplCompatible(opts.License),
+		Kfuncs:          kfuncProtos{opts.Helpers},
 		MaxInstructions: vo.MaxInstructions,
 	})
 }
