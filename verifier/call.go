@@ -316,6 +316,7 @@ func (v *verifier) constKey(r *reg, size int) (uint64, bool) {
 		return 0, false
 	}
 	s := &f.stack[spi]
+	v.markStackRead(int(r.frame), spi)
 	zeros := true
 	for i := 0; i < size; i++ {
 		if f.byteKind(off+i) != stackZero {

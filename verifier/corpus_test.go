@@ -22,6 +22,9 @@ import (
 //	# map: hash key=4 value=8 entries=16 [flags=N] [name=NAME] [lock=OFF]
 //	# expect: reject                 or accept
 //	# error: <the kernel's message>  a line of the kernel's log (reject)
+//	# kernel-bug: <why>               the kernel accepts this unsafe program
+//	                                 (a known kernel bug): the kernel side
+//	                                 expects "accepted" and says so
 //
 // Maps are referenced as map[fd:N], N counting the map lines from 0.
 type corpusCase struct {
@@ -36,6 +39,8 @@ type corpusCase struct {
 	// funcInfo: the program is assumed to come with BTF func_info
 	// (the kernel side is then not checked).
 	funcInfo bool
+	// kernelBug: the kernel wrongly accepts this reject case.
+	kernelBug string
 }
 
 func parseCorpusFile(path string) (*corpusCase, error) {
@@ -58,6 +63,8 @@ func parseCorpusFile(path string) (*corpusCase, error) {
 		switch strings.TrimSpace(key) {
 		case "type":
 			c.typ = val
+		case "kernel-bug":
+			c.kernelBug = val
 		case "mode":
 			if val == "untrusted" {
 				c.mode = Untrusted
@@ -204,7 +211,7 @@ func (c *corpusCase) kernelVerdict() (accepted bool, log string, err error) {
 }
 
 func TestCorpus(t *testing.T) {
-	type tally struct{ n, agree, msg, kernelChecked, kernelOK int }
+	type tally struct{ n, agree, msg, kernelChecked, kernelOK, kernelBugs int }
 	var tallies [2]tally
 	var disagreements []string
 	for k, dir := range []string{"reject", "accept"} {
@@ -235,6 +242,11 @@ func TestCorpus(t *testing.T) {
 			}
 			tl.kernelChecked++
 			switch {
+			case c.kernelBug != "" && kacc:
+				t.Logf("%s: the kernel accepts this unsafe program (known kernel bug: %s)", name, c.kernelBug)
+				tl.kernelBugs++
+			case c.kernelBug != "":
+				t.Errorf("%s: the kernel no longer accepts it (kernel bug %q fixed?): drop the kernel-bug line", name, c.kernelBug)
 			case kacc != c.accept:
 				t.Errorf("%s: the file says %s but the kernel %s:\n%s", name, dir, map[bool]string{true: "accepts", false: "rejects"}[kacc], kernel.LastLines(klog, 4))
 			case !kacc && !strings.Contains(klog, c.errMsg):
@@ -248,8 +260,8 @@ func TestCorpus(t *testing.T) {
 		t.Log("DISAGREE " + d)
 	}
 	r, a := tallies[0], tallies[1]
-	t.Logf("reject corpus: %d programs, ebpfvm rejects %d (%d with the kernel's message); kernel confirmed %d/%d",
-		r.n, r.agree, r.msg, r.kernelOK, r.kernelChecked)
+	t.Logf("reject corpus: %d programs, ebpfvm rejects %d (%d with the kernel's message); kernel confirmed %d/%d, %d unsafe programs the kernel accepts (known kernel bugs)",
+		r.n, r.agree, r.msg, r.kernelOK, r.kernelChecked, r.kernelBugs)
 	t.Logf("accept corpus: %d programs, ebpfvm accepts %d; kernel confirmed %d/%d",
 		a.n, a.agree, a.kernelOK, a.kernelChecked)
 	// Floors: raise them as the verifier improves.

@@ -485,6 +485,10 @@ func (v *verifier) stackWrite(idx, regno, off, size, valueReg int, imm *int32) e
 	if !v.priv && s.isSpill() && s.spill.typ != Scalar && size != 8 {
 		return v.errf(idx, "attempt to corrupt spilled pointer on stack")
 	}
+	if size == 8 {
+		// The whole slot is overwritten: its earlier value is dead.
+		defer func() { f.written |= 1 << uint(spi&63) }()
+	}
 	aligned := off%8 == 0
 	spill := histStackFlags(int(r.frame), spi)
 	switch {
@@ -595,6 +599,7 @@ func (v *verifier) stackRead(idx, regno, off, size, dst int) error {
 		// Variable offset: every byte must be initialized.
 		minOff := int(r.smin) + off
 		maxOff := int(r.smax) + off
+		v.markStackReads(int(r.frame), minOff, maxOff+size)
 		for i := minOff; i < maxOff+size; i++ {
 			k := f.byteKind(i)
 			if k == stackMisc || k == stackZero || k == stackSpill && f.stack[(-i-1)/8].spill.typ == Scalar {
@@ -617,6 +622,7 @@ func (v *verifier) stackRead(idx, regno, off, size, dst int) error {
 	spi := (-off - 1) / 8
 	s := &f.stack[spi]
 	v.scratchStack |= 1 << uint(spi&63)
+	v.markStackRead(int(r.frame), spi)
 	if s.isSpill() {
 		spillSize := 1
 		for i := 7; i > 0 && s.kinds[i-1] == stackSpill; i-- {
@@ -777,6 +783,7 @@ func (v *verifier) checkStackRange(idx, regno, off, size int, write, zeroOK, raw
 		}
 		return nil
 	}
+	v.markStackReads(int(r.frame), minOff, maxOff+size)
 	for i := minOff; i < maxOff+size; i++ {
 		spi := (-i - 1) / 8
 		s := &f.stack[spi]

@@ -1,6 +1,8 @@
 package verifier
 
 import (
+	"math/bits"
+
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
@@ -169,6 +171,7 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 				v.pushArrival(idx, prev)
 			}
 			v.propagatePrecision(cp.st, idx)
+			v.propagateStackReads(cp.st)
 			return true, nil
 		}
 		if addNew {
@@ -194,6 +197,9 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 		markAllImprecise(cur)
 	}
 	cp := &checkpoint{st: cur.clone(), insn: idx, branches: 1, parent: cur.parent}
+	for _, f := range cur.frames {
+		f.written = 0
+	}
 	v.explored[idx] = append(v.explored[idx], cp)
 	v.totalStates++
 	v.curStates++
@@ -398,6 +404,9 @@ func (v *verifier) stacksafe(of, cf *funcState, ids *idMap, mode cmpMode) bool {
 			}
 			continue
 		}
+		if mode == cmpNotExact && spi < 64 && of.read&(1<<spi) == 0 {
+			continue // no path from old read this slot before writing it
+		}
 		if cs != nil {
 			// A 64-bit scalar spill and eight unknown bytes compare as
 			// scalars.
@@ -433,4 +442,55 @@ func (v *verifier) stacksafe(of, cf *funcState, ids *idMap, mode cmpMode) bool {
 		}
 	}
 	return true
+}
+
+// markStackRead records that the current path reads slot spi of frame fi
+// (mark_reg_read): every stored state up the path from which the slot's
+// value reaches this read must compare it.
+func (v *verifier) markStackRead(fi, spi int) {
+	if spi < 0 || spi >= 64 || fi >= len(v.cur.frames) {
+		return
+	}
+	bit := uint64(1) << spi
+	cur := v.cur
+	if cur.frames[fi].written&bit != 0 {
+		return
+	}
+	for cp := cur.parent; cp != nil; cp = cp.st.parent {
+		ps := cp.st
+		if len(ps.frames) <= fi {
+			return
+		}
+		for j := 1; j <= fi; j++ {
+			if ps.frames[j].callsite != cur.frames[j].callsite {
+				return
+			}
+		}
+		f := ps.frames[fi]
+		if f.read&bit != 0 {
+			return
+		}
+		f.read |= bit
+		if f.written&bit != 0 {
+			return
+		}
+	}
+}
+
+// markStackReads marks the slots covering stack bytes [lo, hi) (offsets
+// from the frame pointer, lo < hi <= 0) read.
+func (v *verifier) markStackReads(fi, lo, hi int) {
+	for spi := (-hi) / 8; spi <= (-lo-1)/8; spi++ {
+		v.markStackRead(fi, spi)
+	}
+}
+
+// propagateStackReads is propagate_liveness for the stack: cur continues
+// as old did, so it reads what old's paths read.
+func (v *verifier) propagateStackReads(old *state) {
+	for fi, f := range old.frames {
+		for m := f.read; m != 0; m &= m - 1 {
+			v.markStackRead(fi, bits.TrailingZeros64(m))
+		}
+	}
 }

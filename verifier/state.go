@@ -24,6 +24,11 @@ type funcState struct {
 	cbRetMin    int64
 	cbRetMax    int64
 	cbHelperIdx int
+	// Stack liveness (the kernel's REG_LIVE_READ/WRITTEN on stack
+	// slots): written has the slots this state's segment overwrote in
+	// full; read, in stored states, the slots some path from the state
+	// read before overwriting them. Pruning compares only those.
+	read, written uint64
 }
 
 type refState struct {

@@ -13,6 +13,16 @@ r6 = r0
 call bpf_get_prandom_u32
 r7 = 0
 if r0 > 100 goto big
+r9 = 0
+r9 = 1
+r9 = 2
+r9 = 3
+r9 = 4
+r9 = 5
+r9 = 6
+r9 = 7
+r9 = 8
+r9 = 9
 goto join
 big:
 r7 = 16

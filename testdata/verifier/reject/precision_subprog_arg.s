@@ -13,6 +13,16 @@ r6 = r0
 call bpf_get_prandom_u32
 r2 = 0
 if r0 > 3 goto big
+r9 = 0
+r9 = 1
+r9 = 2
+r9 = 3
+r9 = 4
+r9 = 5
+r9 = 6
+r9 = 7
+r9 = 8
+r9 = 9
 goto go
 big:
 r2 = 16
