@@ -47,6 +47,15 @@ func unum(v uint64) string {
 }
 
 // regString is print_reg_state.
+// regString is print_reg_state; precise scalars get the kernel's "P".
+func (v *verifier) regString(f *funcState, r *reg) string {
+	p := ""
+	if r.typ == Scalar && (r.precise || !v.priv) {
+		p = "P"
+	}
+	return p + regString(f, r)
+}
+
 func regString(f *funcState, r *reg) string {
 	var b strings.Builder
 	if r.typ == Scalar && r.vo.isConst() {
@@ -173,7 +182,7 @@ func (v *verifier) stateString(f *funcState, all bool) string {
 		if !all {
 			w = "_w"
 		}
-		fmt.Fprintf(&b, " R%d%s=%s", i, w, regString(f, r))
+		fmt.Fprintf(&b, " R%d%s=%s", i, w, v.regString(f, r))
 	}
 	for i := range f.stack {
 		if !all && (i >= 64 || v.scratchStack&(1<<uint(i)) == 0) {
@@ -200,7 +209,7 @@ func (v *verifier) stateString(f *funcState, all bool) string {
 			for j < 8 && s.kinds[j] != stackSpill {
 				j++
 			}
-			fmt.Fprintf(&b, " fp%d%s=%s%s", (-i-1)*8, w, string(kinds[:j]), regString(f, &s.spill))
+			fmt.Fprintf(&b, " fp%d%s=%s%s", (-i-1)*8, w, string(kinds[:j]), v.regString(f, &s.spill))
 		} else {
 			fmt.Fprintf(&b, " fp%d%s=%s", (-i-1)*8, w, string(kinds[:]))
 		}

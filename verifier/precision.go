@@ -215,6 +215,9 @@ func (v *verifier) backtrackFrom(st *state, last int) {
 	subseq := -1
 	skip := true
 	for {
+		if v.logLevel >= 2 {
+			v.log.printf("mark_precise: frame%d: last_idx %d first_idx %d subseq_idx %d \n", v.bt.frame, last, first, subseq)
+		}
 		if last < 0 {
 			break
 		}
@@ -272,6 +275,7 @@ func (v *verifier) backtrackFrom(st *state, last int) {
 					x.precise = true
 				}
 			}
+			logMask := v.bt.regs[fr]
 			for spi := 0; spi < 64; spi++ {
 				if v.bt.stack[fr]&(1<<spi) == 0 {
 					continue
@@ -286,6 +290,10 @@ func (v *verifier) backtrackFrom(st *state, last int) {
 				} else {
 					s.spill.precise = true
 				}
+			}
+			if v.logLevel >= 2 {
+				v.log.printf("mark_precise: frame%d: parent state regs=%s stack=%s: %s\n",
+					fr, regMaskString(logMask), stackMaskString(v.bt.stack[fr]), v.stateString(f, true))
 			}
 		}
 		if v.bt.empty() {
@@ -307,6 +315,10 @@ func (v *verifier) backtrackFrom(st *state, last int) {
 // returns false when the instruction is not modelled.
 func (v *verifier) backtrackInsn(i, subseq int, e *histEntry) bool {
 	b := &v.bt
+	if v.logLevel >= 2 {
+		v.log.printf("mark_precise: frame%d: regs=%s stack=%s before %d: (%02x) %s\n", b.frame,
+			regMaskString(b.regs[b.frame]), stackMaskString(b.stack[b.frame]), i, uint8(v.insns[i].Opcode), isa.FormatInstruction(v.insns, i))
+	}
 	b.syncLinked(e)
 	in := v.insns[i]
 	d, s := int(in.Dst&15), int(in.Src&15)
@@ -519,4 +531,32 @@ func markAllImprecise(st *state) {
 // idx-1.
 func (v *verifier) pushArrival(idx, prev int) {
 	v.cur.hist = append(v.cur.hist, histEntry{idx: int32(idx), prev: int32(prev)})
+}
+
+// regMaskString is fmt_reg_mask: "r1,r6".
+func regMaskString(m uint16) string {
+	s := ""
+	for r := 0; r < 16; r++ {
+		if m&(1<<r) != 0 {
+			if s != "" {
+				s += ","
+			}
+			s += sprintf("r%d", r)
+		}
+	}
+	return s
+}
+
+// stackMaskString is fmt_stack_mask: "-8,-24".
+func stackMaskString(m uint64) string {
+	s := ""
+	for i := 0; i < 64; i++ {
+		if m&(1<<i) != 0 {
+			if s != "" {
+				s += ","
+			}
+			s += sprintf("%d", -(i+1)*8)
+		}
+	}
+	return s
 }
