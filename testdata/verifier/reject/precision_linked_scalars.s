@@ -15,6 +15,16 @@ r6 = r0
 r7 = r0
 call bpf_get_prandom_u32
 if r0 > 10 goto other
+r8 = 0
+r8 = 1
+r8 = 2
+r8 = 3
+r8 = 4
+r8 = 5
+r8 = 6
+r8 = 7
+r8 = 8
+r8 = 9
 goto check
 other:
 r6 = r0

@@ -20,6 +20,16 @@ pick:
 call bpf_get_prandom_u32
 if r0 > 3 goto big
 r0 = 0
+r3 = 0
+r3 = 1
+r3 = 2
+r3 = 3
+r3 = 4
+r3 = 5
+r3 = 6
+r3 = 7
+r3 = 8
+r3 = 9
 goto done
 big:
 r0 = 16
