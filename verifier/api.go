@@ -101,6 +101,7 @@ func Verify(insns []isa.Instruction, opts *Options) (*Result, error) {
 		res.Subprograms = append(res.Subprograms, sp.start)
 		res.StackDepth = append(res.StackDepth, sp.stackDepth)
 	}
+	v.releaseStates()
 	if err != nil {
 		if e, ok := err.(*Error); ok {
 			e.Log = res.Log

@@ -196,7 +196,7 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 	if v.priv {
 		markAllImprecise(cur)
 	}
-	cp := &checkpoint{st: cur.clone(), insn: idx, branches: 1, parent: cur.parent}
+	cp := &checkpoint{st: v.newState(cur), insn: idx, branches: 1, parent: cur.parent}
 	for _, f := range cur.frames {
 		f.written = 0
 	}

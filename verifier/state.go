@@ -1,5 +1,7 @@
 package verifier
 
+import "sync"
+
 // Abstract machine state: one funcState per active call frame, plus the
 // references and the lock the path holds.
 
@@ -69,8 +71,6 @@ type checkpoint struct {
 
 func (s *state) cur() *funcState { return s.frames[len(s.frames)-1] }
 
-func (s *state) clone() *state { return cloneInto(nil, s) }
-
 // cloneInto copies s into n (a state whose path has ended, or nil for a new
 // one), reusing n's frames and slices.
 func cloneInto(n, s *state) *state {
@@ -112,15 +112,46 @@ func cloneInto(n, s *state) *state {
 	return n
 }
 
-// newState copies s for a new path, recycling the memory of a finished
-// one.
+// newState copies s for a new path or a checkpoint, recycling the memory
+// of a finished path, or of an earlier verification.
 func (v *verifier) newState(s *state) *state {
 	var n *state
 	if k := len(v.free); k > 0 {
 		n = v.free[k-1]
 		v.free = v.free[:k-1]
+	} else if p, ok := statePool.Get().(*state); ok {
+		n = p
 	}
 	return cloneInto(n, s)
+}
+
+// statePool keeps the states of finished verifications for the next ones:
+// a runtime verifies many programs, and states are most of a
+// verification's allocations.
+var statePool sync.Pool
+
+// releaseStates hands every state the run can still reach to statePool.
+// Nothing refers to them once Verify returns; each is put back once.
+func (v *verifier) releaseStates() {
+	put := func(s *state) {
+		if s != nil {
+			s.parent = nil
+			statePool.Put(s)
+		}
+	}
+	for _, s := range v.free {
+		put(s)
+	}
+	for _, p := range v.pending {
+		put(p.st)
+	}
+	for _, list := range v.explored {
+		for _, cp := range list {
+			put(cp.st)
+		}
+	}
+	put(v.cur)
+	v.free, v.pending, v.explored, v.cur = nil, nil, nil, nil
 }
 
 // growStack makes sure the frame has slots down to -size.
