@@ -222,6 +222,9 @@ func specVerifierOptions(ps *ebpf.ProgramSpec, linked *loader.Program, vmaps map
 		// cilium/ebpf's specs of ELF objects carry the BTF func_info
 		// that clang emits, which the kernel demands for callbacks.
 		FuncInfo: true,
+		// With it, the functions' linkage and prototypes: global
+		// functions are verified on their own.
+		Funcs: verifierFuncs(linked.Funcs),
 	}, nil
 }
 

@@ -41,6 +41,12 @@ type Options struct {
 	// from an ELF object), which the kernel demands before it accepts
 	// callbacks (ld_imm64 function references).
 	FuncInfo bool
+	// Funcs describe the program's functions as its BTF does (func_info
+	// and prototypes), by start instruction; they imply FuncInfo. The
+	// functions of global linkage are verified as the kernel verifies
+	// them: once, on their own, against their prototype (global.go).
+	// Subprograms not listed are static.
+	Funcs []Func
 	// GPL: the program's license is GPL-compatible (GPL-only helpers).
 	GPL bool
 	// Kfuncs are the kernel functions the program may call with

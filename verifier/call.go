@@ -34,6 +34,9 @@ func (v *verifier) checkCall(idx int, in isa.Instruction) (int, bool, error) {
 
 // checkLocalCall enters a bpf-to-bpf call: a new frame with r1-r5.
 func (v *verifier) checkLocalCall(idx int, in isa.Instruction) (int, bool, error) {
+	if sp := v.insnSubprog[idx+1+int(in.Imm)]; v.globalFunc(sp) != nil {
+		return v.checkGlobalCall(idx, sp, v.globalFunc(sp))
+	}
 	st := v.cur
 	if len(st.frames) >= maxCallFrames {
 		return 0, false, v.errf(idx, "the call stack of %d frames is too deep", len(st.frames)+1)

@@ -48,6 +48,8 @@ type verifier struct {
 	bt       backtrack
 	// free holds the states of finished paths for reuse.
 	free []*state
+	// gl: global functions (global.go).
+	gl globals
 }
 
 type pendingState struct {
@@ -57,6 +59,12 @@ type pendingState struct {
 }
 
 func newVerifier(insns []isa.Instruction, opts *Options) *verifier {
+	if len(opts.Funcs) > 0 && !opts.FuncInfo {
+		// Funcs come from BTF func_info.
+		o := *opts
+		o.FuncInfo = true
+		opts = &o
+	}
 	v := &verifier{insns: insns, opts: opts, pt: opts.Type, priv: opts.Mode == Privileged}
 	if v.pt == nil {
 		v.pt = Generic(0)
@@ -78,10 +86,16 @@ func (v *verifier) run() error {
 	if err := v.checkStructure(); err != nil {
 		return v.fail(err)
 	}
+	if err := v.setupFuncs(); err != nil {
+		return v.fail(err)
+	}
 	v.computeLiveness()
 	v.checked = make([]bool, len(v.insns))
 	v.explored = make([][]*checkpoint, len(v.insns))
-	err := v.doCheck()
+	err := v.doCheck(0, v.initialState())
+	if err == nil {
+		err = v.checkGlobalFuncs()
+	}
 	if err == nil {
 		err = v.checkStackDepth()
 	}
@@ -122,9 +136,10 @@ func (v *verifier) initialState() *state {
 	return &state{frames: []*funcState{f}, last: -1}
 }
 
-func (v *verifier) doCheck() error {
-	v.cur = v.initialState()
-	idx := 0
+// doCheck explores every path from instruction start in state st.
+func (v *verifier) doCheck(start int, st *state) error {
+	v.cur = st
+	idx := start
 	prev := -1
 	printState := false
 	for {
@@ -320,6 +335,9 @@ func (v *verifier) checkLdImm64(idx int, in isa.Instruction) error {
 		if !v.opts.FuncInfo {
 			return v.errf(idx, "missing btf func_info")
 		}
+		if v.globalFunc(v.insnSubprog[idx+1+int(in.Imm)]) != nil {
+			return v.errf(idx, "callback function not static")
+		}
 		*r = reg{typ: PtrToFunc, subprog: int32(v.insnSubprog[idx+1+int(in.Imm)])}
 		r.markKnown(0)
 		r.typ = PtrToFunc
@@ -395,6 +413,9 @@ func (v *verifier) checkExit(idx int) (int, bool, error) {
 	r0 := &f.regs[0]
 	if v.isPointerLeak(r0) {
 		return 0, false, v.errf(idx, "R0 leaks addr as return value")
+	}
+	if ok, err := v.globalExit(idx, r0); ok {
+		return 0, err == nil, err
 	}
 	if rr := v.pt.ReturnRange; rr != nil {
 		if r0.typ != Scalar {

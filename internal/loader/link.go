@@ -11,6 +11,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
 
 	"github.com/ebpfvm/ebpfvm/isa"
 )
@@ -23,10 +24,18 @@ type MapRef struct {
 	Offset uint32 // offset into the value (direct value access)
 }
 
+// Func is a function of a linked program that has BTF (func_info): the
+// main program and each subprogram of an ELF object.
+type Func struct {
+	Slot int       // index of the function's first slot in Program.Insns
+	BTF  *btf.Func // its name, linkage and prototype
+}
+
 // Program is a linked program.
 type Program struct {
 	Insns []isa.Instruction
 	Maps  []MapRef
+	Funcs []Func
 }
 
 // Link resolves a program's references. Map references are left for the
@@ -49,6 +58,9 @@ func LinkKfuncs(ps *ebpf.ProgramSpec, kfuncs KfuncResolver) (*Program, error) {
 	slot := 0
 	for i := range insns {
 		ins := &insns[i]
+		if fn := btf.FuncMetadata(ins); fn != nil {
+			p.Funcs = append(p.Funcs, Func{Slot: slot, BTF: fn})
+		}
 		if ins.IsKfuncCall() {
 			if err := linkKfunc(ins, slot, kfuncs); err != nil {
 				return nil, err
