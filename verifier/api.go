@@ -84,6 +84,12 @@ type Result struct {
 	StackDepth []int
 	// Subprograms are the start instructions of the subprograms.
 	Subprograms []int
+	// MaxCtxOffset is the end (offset + size) of the furthest context
+	// access the program makes, the kernel's max_ctx_offset: a context
+	// shorter than this must not be handed to the program (the kernel's
+	// BPF_PROG_TEST_RUN refuses it with EINVAL for syscall and raw
+	// tracepoint programs).
+	MaxCtxOffset int
 	Duration    time.Duration
 }
 
@@ -101,6 +107,7 @@ func Verify(insns []isa.Instruction, opts *Options) (*Result, error) {
 		InsnsProcessed: v.processed,
 		States:         v.totalStates,
 		PeakStates:     v.peakStates,
+		MaxCtxOffset:   v.maxCtxOff,
 		Duration:       time.Since(start),
 	}
 	for _, sp := range v.subprogs {

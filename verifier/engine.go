@@ -48,6 +48,9 @@ type verifier struct {
 	bt       backtrack
 	// free holds the states of finished paths for reuse.
 	free []*state
+	// maxCtxOff is the end of the furthest context access (the kernel's
+	// prog->aux->max_ctx_offset).
+	maxCtxOff int
 	// gl: global functions (global.go).
 	gl globals
 }

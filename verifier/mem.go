@@ -209,6 +209,7 @@ func (v *verifier) checkMemAccess(idx, regno, off, size int, t accessKind, value
 		if v.pt.Context == nil || !ok {
 			return v.errf(idx, "invalid bpf_context access off=%d size=%d", off, size)
 		}
+		v.maxCtxOff = max(v.maxCtxOff, off+size)
 		if t == accRead && valueReg >= 0 {
 			d := &regs[valueReg]
 			if typ == Scalar {
@@ -339,7 +340,7 @@ func (v *verifier) checkPtrOffReg(idx int, r *reg, regno int, fixedOffOK bool) e
 	if !fixedOffOK && r.off != 0 {
 		return v.errf(idx, "dereference of modified %s ptr R%d off=%d disallowed", r.typeName(), regno, r.off)
 	}
-	if !r.vo.isConst() {
+	if !r.vo.isConst() || r.vo.value != 0 {
 		return v.errf(idx, "variable %s access var_off=%s disallowed", r.typeName(), tnumString(r.vo))
 	}
 	return nil

@@ -70,3 +70,30 @@ exit`, "infinite loop detected"},
 		})
 	}
 }
+
+func TestMaxCtxOffset(t *testing.T) {
+	res, err := Verify(mustAsm(t, `r2 = *(u32 *)(r1 +8)
+r3 = *(u16 *)(r1 +20)
+if r2 > r3 goto +1
+*(u8 *)(r1 +30) = r2
+r0 = 0
+exit`), &Options{Type: Generic(64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.MaxCtxOffset != 31 {
+		t.Errorf("MaxCtxOffset = %d, want 31", res.MaxCtxOffset)
+	}
+	// A context pointer with a constant variable offset is refused, as
+	// the kernel refuses it: accesses are at the instruction's offset.
+	_, err = Verify(mustAsm(t, `r2 = *(u32 *)(r1 +0)
+r2 &= 0
+r2 |= 8
+r1 += r2
+r0 = *(u32 *)(r1 +0)
+exit`), &Options{Type: Generic(64)})
+	if err == nil {
+		t.Fatal("ctx pointer moved by a register accepted")
+	}
+	t.Log(err)
+}
