@@ -90,7 +90,7 @@ type Result struct {
 	// BPF_PROG_TEST_RUN refuses it with EINVAL for syscall and raw
 	// tracepoint programs).
 	MaxCtxOffset int
-	Duration    time.Duration
+	Duration     time.Duration
 }
 
 // Verify checks that the program is safe to run. It returns a *Error when
