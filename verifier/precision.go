@@ -434,7 +434,7 @@ func (v *verifier) backtrackJump(i, subseq int, in isa.Instruction, e *histEntry
 	switch in.Opcode.Op() {
 	case isa.JmpCall:
 		switch {
-		case uint8(in.Src) == isa.CallLocal:
+		case uint8(in.Src) == isa.CallLocal && v.globalFunc(v.insnSubprog[i+1+int(in.Imm)]) == nil:
 			if subseq != i+1+int(in.Imm) {
 				return false
 			}
@@ -455,6 +455,8 @@ func (v *verifier) backtrackJump(i, subseq int, in isa.Instruction, e *histEntry
 			b.regs[b.frame] = 0
 			b.frame--
 		default:
+			// Helpers, kfuncs and global functions (which are not
+			// entered) set r0 and clobber r1-r5.
 			b.clearReg(0)
 			if b.regs[b.frame]&argRegs != 0 {
 				return false
