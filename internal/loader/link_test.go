@@ -6,6 +6,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
 
 	"github.com/ebpfvm/ebpfvm/isa"
 )
@@ -48,5 +49,26 @@ func TestLinkErrors(t *testing.T) {
 	}})
 	if err == nil || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("unresolved call: %v", err)
+	}
+}
+
+// Funcs lists each function's BTF at its slot in the linked program
+// (ld_imm64 takes two slots).
+func TestLinkFuncs(t *testing.T) {
+	main := &btf.Func{Name: "main", Linkage: btf.GlobalFunc, Type: &btf.FuncProto{Return: &btf.Int{Size: 4}}}
+	sub := &btf.Func{Name: "sub", Linkage: btf.GlobalFunc, Type: &btf.FuncProto{Return: &btf.Int{Size: 4}}}
+	ps := &ebpf.ProgramSpec{Name: "p", Instructions: asm.Instructions{
+		btf.WithFuncMetadata(asm.LoadImm(asm.R1, 1<<40, asm.DWord), main), // slots 0-1
+		asm.Call.Label("sub"), // slot 2
+		asm.Return(),          // slot 3
+		btf.WithFuncMetadata(asm.Mov.Imm(asm.R0, 1).WithSymbol("sub"), sub), // slot 4
+		asm.Return(),
+	}}
+	p, err := Link(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Funcs) != 2 || p.Funcs[0].Slot != 0 || p.Funcs[0].BTF != main || p.Funcs[1].Slot != 4 || p.Funcs[1].BTF != sub {
+		t.Fatalf("funcs %+v, want main at 0 and sub at 4", p.Funcs)
 	}
 }
