@@ -282,9 +282,10 @@ func (v *verifier) checkCFG() error {
 			return v.errf(i, "jump into the middle of ldimm64 insn %d", i)
 		}
 	}
-	// Pruning points, as the kernel's visit_insn marks them: conditional
-	// jumps (before the branch), targets of unconditional jumps, local
-	// calls and the instruction after every call. Callback calls and
+	// Pruning points, as the kernel's visit_insn and push_insn mark them:
+	// conditional jumps (before the branch) and their targets, targets of
+	// unconditional jumps, local calls and their targets, and the
+	// instruction after every call. Callback calls and
 	// may_goto always store a state (the loops they make converge there).
 	v.force = make([]bool, n)
 	for i := 0; i < n; i++ {
@@ -300,10 +301,16 @@ func (v *verifier) checkCFG() error {
 			if uint8(in.Src) == isa.CallLocal || v.isCallbackCall(i) {
 				v.prune[i] = true
 			}
+			if t := i + 1 + int(in.Imm); uint8(in.Src) == isa.CallLocal && t >= 0 && t < n {
+				v.prune[t] = true // a branch edge (push_insn's BRANCH)
+			}
 			v.force[i] = v.isCallbackCall(i)
 		case in.Opcode == isa.OpMayGoto:
 			v.prune[i] = true
 			v.force[i] = true
+			if t, ok := isa.BranchTarget(in, i); ok && t >= 0 && t < n {
+				v.prune[t] = true
+			}
 		case in.Opcode.Class() == isa.ClassJMP || in.Opcode.Class() == isa.ClassJMP32:
 			switch in.Opcode.Op() {
 			case isa.JmpExit:
@@ -311,7 +318,11 @@ func (v *verifier) checkCFG() error {
 				t, _ := isa.BranchTarget(in, i)
 				v.prune[t] = true
 			default:
+				// The jump and its target (a branch edge).
 				v.prune[i] = true
+				if t, ok := isa.BranchTarget(in, i); ok && t >= 0 && t < n {
+					v.prune[t] = true
+				}
 			}
 		}
 	}
