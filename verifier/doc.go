@@ -22,7 +22,12 @@
 //     records) must be released, bpf-to-bpf calls nest up to 8 frames in
 //     512 bytes of stack, and loops are explored until a state repeats
 //     (state pruning), within the kernel's budget of 1,000,000
-//     processed instructions.
+//     processed instructions. As in the kernel, a stored state is
+//     compared only on what some check after it depended on: scalars
+//     that precision backtracking (mark_chain_precision) traced a check
+//     back to, and stack slots a later path read. Global functions are
+//     verified once, on their own, from their BTF prototypes; kfuncs
+//     registered from Go are checked like helpers.
 //
 // The places where the rest of ebpfvm plugs in are values and interfaces:
 // a ProgramType (its Context, which says what each context offset allows,
