@@ -214,7 +214,7 @@ func (m *Map) setProgram(key any, p *Program) error {
 	if m.owned && m.owner != p.typ {
 		return fmt.Errorf("update: %s holds %s programs, not %s: %w", m, m.owner, p.typ, syscall.EINVAL)
 	}
-	if err := pa.SetProgram(idx, p); err != nil {
+	if err := pa.SetProgram(idx, progRef{p}); err != nil {
 		return mapError("update", err)
 	}
 	m.owner, m.owned = p.typ, true

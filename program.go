@@ -1,12 +1,14 @@
 package ebpfvm
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cilium/ebpf"
@@ -74,7 +76,46 @@ type Program struct {
 	cpus     int
 	ctxNeed  int // context bytes a verified program may access (types whose context is a blob)
 	machines sync.Pool
+
+	// refs counts the references to the program: its creator's (until
+	// Close), one per run in flight, one per prog array slot holding it,
+	// one per run that tail-called it. The last one releases its maps.
+	refs   atomic.Int64
+	closed atomic.Bool
 }
+
+// retain takes a reference to p; it fails once the last one is gone.
+func (p *Program) retain() error {
+	for {
+		n := p.refs.Load()
+		if n <= 0 {
+			return fmt.Errorf("program %s is closed: %w", p.name, syscall.EBADF)
+		}
+		if p.refs.CompareAndSwap(n, n+1) {
+			return nil
+		}
+	}
+}
+
+// release drops a reference; the last one releases the program's maps.
+func (p *Program) release() {
+	if p.refs.Add(-1) == 0 {
+		for _, m := range p.maps {
+			m.Release()
+		}
+		p.maps = nil
+	}
+}
+
+// progRef is a Program as prog arrays and runs hold it (maps.Ref,
+// interp.Ref): a counted reference. Prog array slots hold progRefs.
+type progRef struct{ p *Program }
+
+func (r progRef) Retain() error { return r.p.retain() }
+func (r progRef) Release()      { r.p.release() }
+
+// ID is what a Go-side lookup in a prog array returns.
+func (r progRef) ID() uint32 { return r.p.id }
 
 // NewProgram verifies the program (unless opts.Verify is VerifyNone),
 // resolves its map references and prepares it to run. Verified programs
@@ -128,6 +169,7 @@ func compileProgram(insns []isa.Instruction, opts *ProgramOptions, verified bool
 		return nil, err
 	}
 	p := &Program{id: programIDs.Add(1), typ: opts.Type, code: code, helpers: h, cpus: numCPU(opts.NumCPU)}
+	p.refs.Store(1)
 	if verified && !isPacketType(opts.Type) {
 		p.ctxNeed = ctxBound(insns)
 		if opts.Type == ebpf.UnspecifiedProgram {
@@ -241,13 +283,15 @@ func numCPU(n int) int {
 	return n
 }
 
-// Close releases the maps the program uses. The program must not run
-// afterwards.
+// Close releases the program: it cannot be run afterwards (Run fails
+// with EBADF). Its maps are released once nothing uses it any more: runs
+// in flight finish, and a prog array that holds it keeps it (and its maps)
+// until the slot is emptied, as the kernel's prog arrays hold a reference
+// to their programs.
 func (p *Program) Close() error {
-	for _, m := range p.maps {
-		m.Release()
+	if p.closed.CompareAndSwap(false, true) {
+		p.release()
 	}
-	p.maps = nil
 	return nil
 }
 
@@ -327,6 +371,15 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 	if opts.CPU < 0 || opts.CPU >= p.cpus {
 		return RunResult{}, fmt.Errorf("CPU %d does not exist (the program has %d virtual CPUs)", opts.CPU, p.cpus)
 	}
+	// The run holds the program, and so its maps, even if it is closed
+	// meanwhile (by a helper, or another goroutine).
+	if p.closed.Load() {
+		return RunResult{}, fmt.Errorf("program %s is closed: %w", p.name, syscall.EBADF)
+	}
+	if err := p.retain(); err != nil {
+		return RunResult{}, err
+	}
+	defer p.release()
 	r, _ := p.machines.Get().(*runner)
 	if r == nil {
 		m, err := interp.NewMachine()
@@ -388,16 +441,20 @@ func (p *Program) runGeneric(r *runner, opts *RunOptions) (RunResult, error) {
 func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*interp.Machine) [5]uint64) (RunResult, error) {
 	m := r.m
 	m.SetCallXHelpers(p.helpers)
-	r.tc = tailCalls{typ: p.typ, ctxLen: ctxLen}
+	r.tc = tailCalls{typ: p.typ, ctxLen: ctxLen, env: &m.Env, entered: r.tc.entered[:0]}
 	m.TailCalls = &r.tc
+	defer func() {
+		// The run released them; the pooled runner forgets them.
+		clear(r.tc.entered)
+		r.tc.entered = r.tc.entered[:0]
+	}()
 	n := max(opts.Repeat, 1)
 	m.Reset()
 	m.CPU = opts.CPU
 	args := setup(m)
-	for _, mp := range p.maps {
-		if err := m.GrantMap(mp.Handle(), mp.Regions()); err != nil {
-			return RunResult{}, err
-		}
+	// The program's own maps: Run holds the program, which holds them.
+	if err := grantMaps(&m.Env, p.maps); err != nil {
+		return RunResult{}, err
 	}
 	var endRun func() error
 	if p.typ != ebpf.UnspecifiedProgram {
@@ -424,31 +481,76 @@ func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*in
 	return RunResult{ReturnValue: r0, Duration: elapsed / time.Duration(n), Instructions: res.Steps}, nil
 }
 
+// grantMaps grants a program's maps to a run: the program holds them.
+func grantMaps(env *interp.Env, ms []maps.Map) error {
+	for _, mp := range ms {
+		if err := env.GrantMemory(mp.Handle(), mp.Regions()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // tailCalls resolves bpf_tail_call through prog array handles, for a run
 // of a program of type typ whose context has ctxLen bytes.
 type tailCalls struct {
 	typ    ebpf.ProgramType
 	ctxLen int
+	env    *interp.Env
+	// entered are the programs this repeat of the run tail-called: held
+	// by the run, their maps granted.
+	entered []*Program
+	run     uint64 // the env.RunID of entered
 }
 
 // TailCallTarget implements interp.TailCallResolver. A verified target
 // was proven safe for its own program type and context size: one of
 // another type (a prog array holds one type, but the caller may differ),
 // or one that may access more context than this run has, runs checked.
-func (t *tailCalls) TailCallTarget(mapHandle, index uint64) (*interp.Code, bool, bool) {
+// The run holds the target until it ends: Go code may empty the slot and
+// close the program meanwhile, as the kernel's RCU grace period lets a
+// program run to the end after it left its prog array. A target closed
+// and released before the run could take its reference is an empty slot.
+func (t *tailCalls) TailCallTarget(mapHandle, index uint64) (*interp.Code, bool, bool, error) {
 	m, ok := maps.FromHandle(mapHandle)
 	if !ok {
-		return nil, false, false
+		return nil, false, false, nil
 	}
 	pa, ok := m.(maps.ProgArray)
 	if !ok || uint32(index) >= m.Spec().MaxEntries {
-		return nil, false, false
+		return nil, false, false, nil
 	}
-	prog, _ := pa.Program(uint32(index)).(*Program)
+	ref, _ := pa.Program(uint32(index)).(progRef)
+	prog := ref.p
 	if prog == nil {
-		return nil, false, true
+		return nil, false, true, nil
 	}
-	return prog.code, prog.typ != t.typ || prog.ctxNeed > t.ctxLen, true
+	if err := t.enter(prog); err != nil {
+		if errors.Is(err, syscall.EBADF) {
+			return nil, false, true, nil
+		}
+		return nil, false, true, err
+	}
+	return prog.code, prog.typ != t.typ || prog.ctxNeed > t.ctxLen, true, nil
+}
+
+// enter makes prog runnable in this repeat of the run: held by the run
+// (once per run) and its maps granted (once per repeat).
+func (t *tailCalls) enter(prog *Program) error {
+	if t.run != t.env.RunID {
+		t.entered, t.run = t.entered[:0], t.env.RunID
+	}
+	if slices.Contains(t.entered, prog) {
+		return nil
+	}
+	if err := t.env.Hold(progRef{prog}); err != nil {
+		return err
+	}
+	if err := grantMaps(t.env, prog.maps); err != nil {
+		return err
+	}
+	t.entered = append(t.entered, prog)
+	return nil
 }
 
 // cloneBytes copies b; nil for an empty b, so that runs without inputs do

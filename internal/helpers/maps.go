@@ -28,10 +28,14 @@ func (s *set) mapFuncs() []namedFunc {
 	}
 }
 
-// lookupMap resolves the map a program passes (its handle).
-func lookupMap(helper string, h uint64) (maps.Map, error) {
+// lookupMap resolves the map a program passes (its handle) and makes sure
+// it stays alive for the rest of the run. The maps a verified program can
+// name are its own (which the program holds) and inner maps it looked up
+// (which mapLookupElem holds); an unverified program may pass the handle
+// of any open map, which the run then holds.
+func lookupMap(env *interp.Env, helper string, h uint64) (maps.Map, error) {
 	m, ok := maps.FromHandle(h)
-	if !ok {
+	if !ok || (!env.Granted(h) && env.Hold(m) != nil) {
 		return nil, argError(helper, "%#x is not a map", h)
 	}
 	return m, nil
@@ -55,7 +59,7 @@ func result(err error) (uint64, error) {
 // For maps of maps the result is the inner map's handle, which is no
 // memory.
 func mapLookupElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
-	m, err := lookupMap("map_lookup_elem", h)
+	m, err := lookupMap(env, "map_lookup_elem", h)
 	if err != nil {
 		return 0, err
 	}
@@ -63,19 +67,58 @@ func mapLookupElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if t := m.Spec().Type; t == maps.TypeArrayOfMaps || t == maps.TypeHashOfMaps {
+		return lookupInner(env, m, k), nil
+	}
 	addr := m.LookupAddr(k, env.CPU)
-	if t := m.Spec().Type; addr != 0 && t != maps.TypeArrayOfMaps && t != maps.TypeHashOfMaps {
-		if err := env.GrantMap(m.Handle(), m.Regions()); err != nil {
+	if addr != 0 {
+		if err := env.GrantMap(m); err != nil {
 			return 0, err
 		}
 	}
 	return addr, nil
 }
 
+// lookupInner is a lookup in a map of maps: the handle of the inner map
+// under k, or 0. The run holds the inner map from then on, as the kernel's
+// RCU grace period keeps a removed inner map alive for the programs that
+// still use it. Taking the reference races with Go code that replaces or
+// removes the inner map: after Retain the slot is read again, and the
+// handle is returned only if the map of maps still holds it, which
+// proves that the map retained is the one the slot named (a freed map's
+// handle could otherwise name a newer map). After a few lost races it
+// gives up and returns 0, as if the element had gone.
+func lookupInner(env *interp.Env, outer maps.Map, k []byte) uint64 {
+	for range 4 {
+		h := outer.LookupAddr(k, env.CPU)
+		if h == 0 {
+			return 0
+		}
+		inner, ok := maps.FromHandle(h)
+		if !ok {
+			continue // freed since the read
+		}
+		if env.Holds(inner) || env.Granted(h) {
+			// Held since before the read: the slot named it.
+			return h
+		}
+		if inner.Retain() != nil {
+			continue
+		}
+		if outer.LookupAddr(k, env.CPU) != h {
+			inner.Release()
+			continue
+		}
+		env.HoldRetained(inner)
+		return h
+	}
+	return 0
+}
+
 // bpf_map_update_elem(map, key, value, flags): 0 or -errno (-EEXIST,
 // -ENOENT, -E2BIG, -EINVAL, ...), from a program on this CPU.
 func mapUpdateElem(env *interp.Env, h, key, value, flags, _ uint64) (uint64, error) {
-	m, err := lookupMap("map_update_elem", h)
+	m, err := lookupMap(env, "map_update_elem", h)
 	if err != nil {
 		return 0, err
 	}
@@ -93,7 +136,7 @@ func mapUpdateElem(env *interp.Env, h, key, value, flags, _ uint64) (uint64, err
 
 // bpf_map_delete_elem(map, key): 0 or -errno (-ENOENT; -EINVAL for arrays).
 func mapDeleteElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
-	m, err := lookupMap("map_delete_elem", h)
+	m, err := lookupMap(env, "map_delete_elem", h)
 	if err != nil {
 		return 0, err
 	}
@@ -106,7 +149,7 @@ func mapDeleteElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
 
 // queueArg resolves a queue, stack or bloom filter and its value argument.
 func queueArg(env *interp.Env, helper string, h, value uint64, write bool) (maps.QueueMap, []byte, error) {
-	m, err := lookupMap(helper, h)
+	m, err := lookupMap(env, helper, h)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -147,8 +190,8 @@ func mapPeekElem(env *interp.Env, h, value, _, _, _ uint64) (uint64, error) {
 	return result(q.Peek(v))
 }
 
-func ringArg(helper string, h uint64) (maps.RingBufMap, error) {
-	m, err := lookupMap(helper, h)
+func ringArg(env *interp.Env, helper string, h uint64) (maps.RingBufMap, error) {
+	m, err := lookupMap(env, helper, h)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +206,7 @@ func ringArg(helper string, h uint64) (maps.RingBufMap, error) {
 // -EAGAIN when there is no room, -EINVAL for flags other than
 // BPF_RB_NO_WAKEUP and BPF_RB_FORCE_WAKEUP.
 func ringbufOutput(env *interp.Env, h, data, size, flags, _ uint64) (uint64, error) {
-	rb, err := ringArg("ringbuf_output", h)
+	rb, err := ringArg(env, "ringbuf_output", h)
 	if err != nil {
 		return 0, err
 	}
@@ -179,7 +222,7 @@ func ringbufOutput(env *interp.Env, h, data, size, flags, _ uint64) (uint64, err
 // the run, and the record is remembered until it is submitted or
 // discarded (EndRun discards it otherwise).
 func ringbufReserve(env *interp.Env, h, size, flags, _, _ uint64) (uint64, error) {
-	rb, err := ringArg("ringbuf_reserve", h)
+	rb, err := ringArg(env, "ringbuf_reserve", h)
 	if err != nil {
 		return 0, err
 	}
@@ -191,7 +234,7 @@ func ringbufReserve(env *interp.Env, h, size, flags, _, _ uint64) (uint64, error
 	if addr == 0 {
 		return 0, nil
 	}
-	if err := env.GrantMap(rb.Handle(), rb.Regions()); err != nil {
+	if err := env.GrantMap(rb); err != nil {
 		rb.Discard(addr, 0)
 		return 0, err
 	}
@@ -243,7 +286,7 @@ func ringbufDiscard(env *interp.Env, addr, flags, _, _, _ uint64) (uint64, error
 // bpf_ringbuf_query(ringbuf, flags): BPF_RB_AVAIL_DATA, BPF_RB_RING_SIZE,
 // BPF_RB_CONS_POS, BPF_RB_PROD_POS; 0 for other flags.
 func ringbufQuery(env *interp.Env, h, flags, _, _, _ uint64) (uint64, error) {
-	rb, err := ringArg("ringbuf_query", h)
+	rb, err := ringArg(env, "ringbuf_query", h)
 	if err != nil {
 		return 0, err
 	}
@@ -259,7 +302,7 @@ func ringbufQuery(env *interp.Env, h, flags, _, _, _ uint64) (uint64, error) {
 // read-only scratch memory of the run (the kernel passes a pointer to the
 // element's key, or to an index on its stack for arrays).
 func forEachMapElem(env *interp.Env, h, fn, ctx, flags, _ uint64) (uint64, error) {
-	m, err := lookupMap("for_each_map_elem", h)
+	m, err := lookupMap(env, "for_each_map_elem", h)
 	if err != nil {
 		return 0, err
 	}
@@ -286,7 +329,7 @@ func forEachMapElem(env *interp.Env, h, fn, ctx, flags, _ uint64) (uint64, error
 	if st.depth >= interp.MaxFrames {
 		return 0, fmt.Errorf("%w: bpf_for_each_map_elem nested %d deep", interp.ErrCallDepth, st.depth)
 	}
-	if err := env.GrantMap(m.Handle(), m.Regions()); err != nil {
+	if err := env.GrantMap(m); err != nil {
 		return 0, err
 	}
 	keyAddr := st.scratch.Addr() + uint64(st.depth*scratchSlot)

@@ -62,7 +62,7 @@ func begin(env *interp.Env) (*runState, error) {
 	}
 	if st.run != env.RunID {
 		st.release() // left over from an earlier run
-		if err := env.GrantMap(st.scratch.Addr(), []mem.Region{st.scratchRegion()}); err != nil {
+		if err := env.GrantMemory(st.scratch.Addr(), []mem.Region{st.scratchRegion()}); err != nil {
 			return nil, err
 		}
 		st.run = env.RunID

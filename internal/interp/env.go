@@ -136,19 +136,107 @@ type Env struct {
 	stopR0  uint64
 	helpers *Helpers // for callx
 	machine *Machine
-	granted []uint64 // maps whose memory this run was granted
+	granted []uint64 // keys of the memory granted to this repeat (map handles)
+	held    []Ref    // what the run keeps alive until it ends
 }
 
-// GrantMap makes the memory of the map with handle h accessible to the
-// program for the rest of the run (checked mode tests accesses against the
-// region table). It does the work once per map and run, so helpers call it
-// on every lookup; the maps a program references are granted before it
-// starts.
-func (e *Env) GrantMap(h uint64, regions []mem.Region) error {
-	for _, g := range e.granted {
-		if g == h {
-			return nil
+// Ref is something a run keeps alive while the program may still use it:
+// a map whose handle or memory it got from a helper, a program it
+// tail-called. maps.Map implements it. Retain takes a reference and fails
+// once the last one is gone (the object is freed); Release drops one.
+// Implementations must be comparable (pointers, or structs of one).
+type Ref interface {
+	Retain() error
+	Release()
+}
+
+// MapRef is a map as a run sees it: a Ref with the handle a program holds
+// and the memory its values live in. maps.Map implements it.
+type MapRef interface {
+	Ref
+	Handle() uint64
+	Regions() []mem.Region
+}
+
+// Hold keeps r alive until the run ends (Machine.RunRepeat returns, after
+// all its repeats, however it ends). It takes one reference per run, however
+// often it is called; it fails when r is already gone.
+//
+// The kernel frees a map or program only after an RCU grace period, so a
+// program never sees one go while it runs; Hold is how the runtime gives
+// the same promise: whatever a helper hands a program (an inner map's
+// handle, a value pointer, a ring buffer record) is held by the run.
+func (e *Env) Hold(r Ref) error {
+	if e.Holds(r) {
+		return nil
+	}
+	if err := r.Retain(); err != nil {
+		return err
+	}
+	e.held = append(e.held, r)
+	return nil
+}
+
+// Holds reports whether the run holds r.
+func (e *Env) Holds(r Ref) bool {
+	for _, h := range e.held {
+		if h == r {
+			return true
 		}
+	}
+	return false
+}
+
+// HoldRetained hands the run a reference to r that the caller has taken:
+// the run releases it when it ends. For helpers that must take the
+// reference before they know they will keep it (see Hold).
+func (e *Env) HoldRetained(r Ref) { e.held = append(e.held, r) }
+
+// releaseHeld drops what the run held.
+func (e *Env) releaseHeld() {
+	for i, r := range e.held {
+		e.held[i] = nil
+		r.Release()
+	}
+	e.held = e.held[:0]
+}
+
+// GrantMap makes the memory of map m accessible to the program for the
+// rest of this repeat of the run (checked mode tests accesses against the
+// region table, helpers the memory they are given), and keeps the map
+// alive until the run ends (Hold). It does the work once per map and run,
+// so helpers call it on every lookup; the maps a program references are
+// granted before it starts (GrantMemory: the program holds them).
+func (e *Env) GrantMap(m MapRef) error {
+	h := m.Handle()
+	if e.Granted(h) {
+		return nil
+	}
+	if err := e.Hold(m); err != nil {
+		return err
+	}
+	return e.GrantMemory(h, m.Regions())
+}
+
+// Granted reports whether the memory under key (a map's handle) is granted
+// to this repeat of the run. Granted memory stays alive until the run
+// ends: it is held by the run or by the running program.
+func (e *Env) Granted(key uint64) bool {
+	for _, g := range e.granted {
+		if g == key {
+			return true
+		}
+	}
+	return false
+}
+
+// GrantMemory adds regions to the run for the rest of this repeat, once per
+// key. Unlike GrantMap it takes no reference: the memory must stay alive
+// until the run ends by other means (a program's own maps, which the
+// program holds; the helpers' scratch memory).
+func (e *Env) GrantMemory(key uint64, regions []mem.Region) error {
+	if e.Granted(key) {
+		return nil
 	}
 	n := e.Regions.Len()
 	for _, r := range regions {
@@ -157,7 +245,7 @@ func (e *Env) GrantMap(h uint64, regions []mem.Region) error {
 			return fmt.Errorf("%w: too many memory regions in one run", ErrAccess)
 		}
 	}
-	e.granted = append(e.granted, h)
+	e.granted = append(e.granted, key)
 	return nil
 }
 
@@ -166,9 +254,11 @@ func (e *Env) GrantMap(h uint64, regions []mem.Region) error {
 // index is inside the map; next is nil for an empty slot. checked asks for
 // next to run in checked mode even if it was verified: the resolver knows
 // whether the run's inputs are those next was verified for (its program
-// type, the size of its context).
+// type, the size of its context). The resolver keeps next (and the memory
+// it uses) alive until the run ends, and grants it the memory next uses;
+// an error ends the run.
 type TailCallResolver interface {
-	TailCallTarget(mapHandle, index uint64) (next *Code, checked, inRange bool)
+	TailCallTarget(mapHandle, index uint64) (next *Code, checked, inRange bool, err error)
 }
 
 // MaxTailCalls is the kernel's MAX_TAIL_CALL_CNT: how many tail calls one
@@ -179,16 +269,18 @@ const MaxTailCalls = 33
 // map fails without counting; then the counter is checked and incremented,
 // so that a tail call into an empty slot still counts. It also reports
 // whether the target must run checked.
-func (m *Machine) tailCallTarget(mapHandle, index uint64) (*Code, bool) {
-	if m.TailCalls == nil {
-		return nil, false
+func (m *Machine) tailCallTarget(mapHandle, index uint64) (*Code, bool, error) {
+	if m.TailCalls == nil || m.tailCalls >= MaxTailCalls {
+		// Past the limit nothing is resolved (or held): the call
+		// falls through whatever the index.
+		return nil, false, nil
 	}
-	next, checked, inRange := m.TailCalls.TailCallTarget(mapHandle, index)
-	if !inRange || m.tailCalls >= MaxTailCalls {
-		return nil, false
+	next, checked, inRange, err := m.TailCalls.TailCallTarget(mapHandle, index)
+	if err != nil || !inRange {
+		return nil, false, err
 	}
 	m.tailCalls++
-	return next, next != nil && (checked || next.checked)
+	return next, next != nil && (checked || next.checked), nil
 }
 
 // Stop ends the run after the current helper returns, with r0 = r0.

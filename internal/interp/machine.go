@@ -60,8 +60,10 @@ func (m *Machine) StackTop() uint64 { return m.stack.Addr() + StackSize*MaxFrame
 
 // Reset prepares the machine for a new run: the stack frames the previous
 // run used are zeroed (nothing leaks from one run into the next) and the
-// region table holds only the stack.
+// region table holds only the stack. Anything still held (by a caller that
+// granted maps and never ran) is released.
 func (m *Machine) Reset() {
+	m.releaseHeld()
 	m.clearStack()
 	m.RunID++
 	m.Regions.Reset()

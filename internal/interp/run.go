@@ -23,7 +23,8 @@ func (m *Machine) Run(c *Code, args [5]uint64, opts RunOptions) (Result, error) 
 // regions the caller set up before the first run kept (what helpers granted
 // during a run is dropped). after, when not nil, is called after each run
 // (the helpers' end-of-run checks) and may turn it into an error. It returns
-// the result of the last run.
+// the result of the last run. What the runs held (Env.Hold) is released
+// before it returns.
 func (m *Machine) RunRepeat(c *Code, args [5]uint64, opts RunOptions, n int, after func() error) (res Result, err error) {
 	budget := opts.Budget
 	if budget == 0 {
@@ -38,6 +39,10 @@ func (m *Machine) RunRepeat(c *Code, args [5]uint64, opts RunOptions, n int, aft
 			err = fmt.Errorf("internal error: %v", p)
 		}
 	}()
+	// What the runs were given (inner maps, ring buffers, tail-called
+	// programs) stays alive until the last repeat is over, and goes then,
+	// whatever the outcome: not when the machine is next used.
+	defer m.releaseHeld()
 	keepRegions, keepGranted := m.Regions.Len(), len(m.granted)
 	// Checked mode is sticky: once a run has executed checked code (its
 	// entry program, or an unverified program it tail-called), it stays
@@ -526,7 +531,11 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			// same r1 and stack; on failure execution falls through.
 			// Checked code (or a target the caller's run cannot vouch
 			// for) switches the run to checked mode for good.
-			if next, chk := m.tailCallTarget(r[2], r[3]); next != nil {
+			next, chk, err := m.tailCallTarget(r[2], r[3])
+			if err != nil {
+				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("bpf_tail_call: %w", err))
+			}
+			if next != nil {
 				c, code, pc = next, next.insns, 0
 				m.frames[depth].maygoto = MaxLoops
 				if chk && !checked {

@@ -247,7 +247,9 @@ func (a *arrayMap) ForEach(cpu int, fn func(key []byte, valueAddr uint64) bool) 
 }
 
 // progArray is BPF_MAP_TYPE_PROG_ARRAY. Slots hold the root package's
-// programs (any); bpf_tail_call reads them with one atomic load.
+// programs (any); bpf_tail_call reads them with one atomic load. A slot
+// holds a reference to a program that implements Ref, as the kernel's
+// prog array holds one to each of its programs.
 type progArray struct {
 	common
 	slots []atomic.Pointer[progSlot]
@@ -277,17 +279,19 @@ func (pa *progArray) clear() {
 	}
 }
 
-// set stores p (nil: empties the slot) and reports whether the slot held a
-// program.
+// set stores p (nil: empties the slot; a Ref is already retained) and
+// reports whether the slot held a program. The program it replaces is
+// released, after the lock: releasing it may free its maps, this one
+// included.
 func (pa *progArray) set(i uint32, p any) bool {
 	var ns *progSlot
 	if p != nil {
 		ns = &progSlot{p: p}
 	}
 	pa.mu.Lock()
-	defer pa.mu.Unlock()
 	old := pa.slots[i].Swap(ns)
 	if old == nil && ns == nil {
+		pa.mu.Unlock()
 		return false
 	}
 	var op any
@@ -297,9 +301,15 @@ func (pa *progArray) set(i uint32, p any) bool {
 	for _, w := range pa.watchers {
 		w(i, op, p)
 	}
+	pa.mu.Unlock()
+	if r, ok := op.(Ref); ok {
+		r.Release()
+	}
 	return old != nil
 }
 
+// SetProgram stores prog in slot index; a prog that implements Ref is
+// retained for as long as the slot holds it (EBADF when it is gone).
 func (pa *progArray) SetProgram(index uint32, prog any) error {
 	if err := pa.enter(); err != nil {
 		return err
@@ -310,6 +320,11 @@ func (pa *progArray) SetProgram(index uint32, prog any) error {
 	}
 	if index >= uint32(len(pa.slots)) {
 		return syscall.E2BIG
+	}
+	if r, ok := prog.(Ref); ok {
+		if err := r.Retain(); err != nil {
+			return errf(syscall.EBADF, "program is closed")
+		}
 	}
 	pa.set(index, prog)
 	return nil

@@ -62,9 +62,12 @@
 // whoever called Retain (the runtime, for the programs that use the map),
 // maps of maps that hold it, and Go-side operations in flight. The memory is
 // freed when the last reference goes. Closing a prog array empties it, as
-// the kernel does when the last user reference goes. Unlike the kernel we
-// have no RCU grace period: an inner map removed from a map of maps while a
-// program still uses it is freed at once if nothing else holds it.
+// the kernel does when the last user reference goes. There is no RCU grace
+// period: a run of a program holds, until it ends, every map a helper
+// handed it (an inner map it looked up, a ring buffer it reserved in), so
+// an inner map removed from a map of maps while a program still uses it
+// is freed when that run ends (internal/interp Env.Hold). Prog array slots
+// hold a reference to programs that implement Ref.
 //
 // Ring buffer records must be submitted or discarded: a record left
 // reserved stops the consumer at it, as in the kernel (whose verifier
