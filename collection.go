@@ -13,6 +13,7 @@ import (
 	"github.com/ebpfvm/ebpfvm/internal/loader"
 	"github.com/ebpfvm/ebpfvm/internal/maps"
 	"github.com/ebpfvm/ebpfvm/isa"
+	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
 // CollectionOptions configure NewCollection.
@@ -203,9 +204,9 @@ func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, opts *CollectionOptions, 
 	if err != nil {
 		return nil, err
 	}
-	verified := opts.Verify != VerifyNone
-	if verified {
-		if err := c.verifyLinked(ps, linked, opts); err != nil {
+	var vres *verifier.Result
+	if opts.Verify != VerifyNone {
+		if vres, err = c.verifyLinked(ps, linked, opts); err != nil {
 			return nil, err
 		}
 	}
@@ -226,7 +227,7 @@ func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, opts *CollectionOptions, 
 				return nil, err
 			}
 		}
-		return compileProgram(insns, &ProgramOptions{Type: ps.Type, Helpers: opts.Helpers, NumCPU: cpus, TraceOutput: opts.TraceOutput, Verify: opts.Verify}, verified)
+		return compileProgram(insns, &ProgramOptions{Type: ps.Type, Helpers: opts.Helpers, NumCPU: cpus, TraceOutput: opts.TraceOutput, Verify: opts.Verify}, vres)
 	}()
 	if err != nil {
 		use.release()

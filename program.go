@@ -18,6 +18,7 @@ import (
 	"github.com/ebpfvm/ebpfvm/internal/maps"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
 	"github.com/ebpfvm/ebpfvm/isa"
+	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
 // ProgramOptions configure NewProgram.
@@ -125,9 +126,10 @@ func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error)
 	if opts == nil {
 		opts = &ProgramOptions{}
 	}
-	verified := opts.Verify != VerifyNone
-	if verified {
-		if _, err := VerifyInstructions(insns, opts, &VerifyOptions{Mode: opts.Verify}); err != nil {
+	var vres *verifier.Result
+	if opts.Verify != VerifyNone {
+		var err error
+		if vres, err = VerifyInstructions(insns, opts, &VerifyOptions{Mode: opts.Verify}); err != nil {
 			return nil, err
 		}
 	}
@@ -137,7 +139,7 @@ func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error)
 		use.release()
 		return nil, err
 	}
-	p, err := compileProgram(linked, opts, verified)
+	p, err := compileProgram(linked, opts, vres)
 	if err != nil {
 		use.release()
 		return nil, err
@@ -147,9 +149,9 @@ func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error)
 }
 
 // compileProgram prepares linked instructions (map loads resolved) to
-// run; verified says the verifier accepted them, with opts's type,
-// helpers and context size.
-func compileProgram(insns []isa.Instruction, opts *ProgramOptions, verified bool) (*Program, error) {
+// run; vres is the verifier's result when it accepted them, with opts's
+// type, helpers and context size (nil: the program runs unverified).
+func compileProgram(insns []isa.Instruction, opts *ProgramOptions, vres *verifier.Result) (*Program, error) {
 	h := &Helpers{}
 	if opts.Type != ebpf.UnspecifiedProgram {
 		h = newStandardHelpers(opts.TraceOutput)
@@ -161,7 +163,7 @@ func compileProgram(insns []isa.Instruction, opts *ProgramOptions, verified bool
 		return nil, err
 	}
 	compile := interp.Compile
-	if verified {
+	if vres != nil {
 		compile = interp.CompileVerified
 	}
 	code, err := compile(insns, h)
@@ -170,30 +172,14 @@ func compileProgram(insns []isa.Instruction, opts *ProgramOptions, verified bool
 	}
 	p := &Program{id: programIDs.Add(1), typ: opts.Type, code: code, helpers: h, cpus: numCPU(opts.NumCPU)}
 	p.refs.Store(1)
-	if verified && !isPacketType(opts.Type) {
-		p.ctxNeed = ctxBound(insns)
-		if opts.Type == ebpf.UnspecifiedProgram {
-			p.ctxNeed = min(p.ctxNeed, max(opts.ContextSize, 0))
-		}
+	if vres != nil && !isPacketType(opts.Type) {
+		// The verifier allows context loads and stores only through
+		// the unmodified context pointer at a constant offset, so
+		// none ends past the furthest one it saw (the kernel's
+		// max_ctx_offset).
+		p.ctxNeed = vres.MaxCtxOffset
 	}
 	return p, nil
-}
-
-// ctxBound bounds the context bytes a verified program accesses directly.
-// The verifier allows context loads and stores only through the
-// unmodified context pointer, at the instruction's constant offset (the
-// kernel's check_ptr_off_reg), so none ends past the largest off+size of
-// the program's loads, stores and atomics. (The kernel records the exact
-// figure, max_ctx_offset; our verifier does not report it yet.)
-func ctxBound(insns []isa.Instruction) int {
-	n := 0
-	for _, in := range insns {
-		switch in.Opcode.Class() {
-		case isa.ClassLDX, isa.ClassST, isa.ClassSTX:
-			n = max(n, int(in.Offset)+isa.SizeBytes(in.Opcode.Size()))
-		}
-	}
-	return n
 }
 
 // mapUse collects the maps a program with cpus virtual CPUs uses, each
@@ -316,8 +302,11 @@ type RunOptions struct {
 	Data []byte
 	// Context is the context: xdp_md or __sk_buff for packet programs
 	// (optional, with the kernel's rules on which fields may be set), the
-	// argument blob of tracing and syscall programs, the memory r1 points
-	// to for the generic type.
+	// argument blob of tracing, raw tracepoint and syscall programs, the
+	// memory r1 points to for the generic type. As in the kernel, a
+	// verified syscall or raw tracepoint program refuses a blob shorter
+	// than the furthest context access it makes (EINVAL); tracing and
+	// generic programs get a short one zero-padded.
 	Context []byte
 	// Repeat runs the program this many times on the same memory (at least
 	// once); Duration is the mean.
@@ -403,11 +392,44 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 // context blob.
 func isPacketType(t ebpf.ProgramType) bool { return t == ebpf.XDP || slices.Contains(skbTypes, t) }
 
+// Context sizes BPF_PROG_TEST_RUN accepts (net/bpf/test_run.c).
+const (
+	maxSyscallCtx = 0xffff // U16_MAX
+	maxRawTPCtx   = 12 * 8 // MAX_BPF_FUNC_ARGS arguments of 8 bytes
+)
+
+// checkContextSize applies the kernel's test-run rules on the size of a
+// context blob: syscall and raw tracepoint programs refuse, with EINVAL, a
+// context shorter than what the verified program accesses (max_ctx_offset)
+// or longer than the type allows.
+func (p *Program) checkContextSize(n int) error {
+	limit := 0
+	switch p.typ {
+	case ebpf.Syscall:
+		limit = maxSyscallCtx
+	case ebpf.RawTracepoint:
+		limit = maxRawTPCtx
+	default:
+		return nil
+	}
+	if n < p.ctxNeed || n > limit {
+		return fmt.Errorf("%w: %s program: context of %d bytes, want %d to %d bytes: %w",
+			errInvalidTestRun, p.typ, n, p.ctxNeed, limit, syscall.EINVAL)
+	}
+	return nil
+}
+
 // runGeneric copies Context (r1, r2 = its length) and Data (the packet of
-// the legacy loads) into program memory. A verified program that may
-// access more context than it was given gets it zero-padded: it runs
-// unchecked, so the memory it was proven to stay in must exist.
+// the legacy loads) into program memory. Syscall and raw tracepoint
+// programs must be given as much context as they access; for the other
+// types (the generic type, tracing), where the kernel has no such rule, a
+// verified program that may access more context than it was given gets it
+// zero-padded: it runs unchecked, so the memory it was proven to stay in
+// must exist.
 func (p *Program) runGeneric(r *runner, opts *RunOptions) (RunResult, error) {
+	if err := p.checkContextSize(len(opts.Context)); err != nil {
+		return RunResult{}, err
+	}
 	ctxLen := max(len(opts.Context), p.ctxNeed)
 	n := ctxLen + len(opts.Data)
 	buf, err := r.buffer(n)

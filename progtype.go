@@ -2,6 +2,7 @@ package ebpfvm
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/cilium/ebpf"
@@ -33,9 +34,13 @@ const (
 // kernel's program types do (bpf_prog_run returns u32).
 func isKernelType(t ebpf.ProgramType) bool { return t != ebpf.UnspecifiedProgram }
 
+// errInvalidTestRun prefixes the errors of invalid BPF_PROG_TEST_RUN
+// requests.
+var errInvalidTestRun = errors.New("invalid test run")
+
 // testRunError is an invalid BPF_PROG_TEST_RUN request.
 func testRunError(format string, args ...any) error {
-	return fmt.Errorf("invalid test run: "+format, args...)
+	return fmt.Errorf("%w: "+format, append([]any{errInvalidTestRun}, args...)...)
 }
 
 // packetBuffer returns the runner's zeroed frame in low memory.

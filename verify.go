@@ -275,7 +275,7 @@ func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *Verif
 
 // verifyLinked runs the verifier on a program of the collection before
 // its map references are patched, as BPF_PROG_LOAD does.
-func (c *Collection) verifyLinked(ps *ebpf.ProgramSpec, linked *loader.Program, opts *CollectionOptions) error {
+func (c *Collection) verifyLinked(ps *ebpf.ProgramSpec, linked *loader.Program, opts *CollectionOptions) (*verifier.Result, error) {
 	vmaps := make(map[string]*verifier.Map, len(c.Maps))
 	for _, ref := range linked.Maps {
 		if mm := c.Maps[ref.Map]; mm != nil && vmaps[ref.Map] == nil {
@@ -284,11 +284,10 @@ func (c *Collection) verifyLinked(ps *ebpf.ProgramSpec, linked *loader.Program, 
 	}
 	vo, err := specVerifierOptions(ps, linked, vmaps, opts.Helpers)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if vo.Mode, err = opts.Verify.verifierMode(); err != nil {
-		return err
+		return nil, err
 	}
-	_, err = verifier.Verify(linked.Insns, vo)
-	return err
+	return verifier.Verify(linked.Insns, vo)
 }

@@ -287,7 +287,7 @@ func (p *Program) testRun(opts TestRunOptions) (TestRunResult, error) {
 			attr.ctxSizeIn = uint32(len(ctxIn))
 		}
 		if p.typ != Syscall {
-			if n := opts.CtxOutSize; n > 0 || (n == 0 && len(opts.Ctx) > 0) {
+			if n := opts.CtxOutSize; n > 0 || (n == 0 && len(opts.Ctx) > 0 && p.typ != RawTracepoint) {
 				if n == 0 {
 					n = len(opts.Ctx)
 				}

@@ -232,6 +232,10 @@ func ParseInsnsProcessed(log string) (int, bool) {
 // it in, runs the program once with r1 pointing at the copy and copies it
 // back; TestRun returns that copy as CtxOut. Data, DataOutSize, CtxOutSize
 // and a Repeat above 1 are errors for them, and Duration is zero.
+//
+// Raw tracepoint programs take Ctx too and give nothing back but the
+// return value: no context is asked back from them unless CtxOutSize is
+// set (the kernel refuses ctx_out for them with EINVAL).
 type TestRunOptions struct {
 	Data        []byte
 	Ctx         []byte
