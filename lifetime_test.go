@@ -408,3 +408,73 @@ miss:
 		}
 	}
 }
+
+// TestManyInnerMapsHeld: a run that looks up more inner maps than the
+// run's short list of references holds (it switches to a set) holds each
+// once and releases them all.
+func TestManyInnerMapsHeld(t *testing.T) {
+	const n = 40
+	specs := map[string]*ebpf.MapSpec{
+		"outer": {Type: ebpf.ArrayOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: n,
+			InnerMap: &ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1}},
+	}
+	for i := range n {
+		specs[fmt.Sprintf("inner%02d", i)] = &ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1}
+	}
+	c := newCollection(t, &ebpf.CollectionSpec{Maps: specs})
+	outer := c.Maps["outer"]
+	var ids []uint32
+	want := uint64(0)
+	for i := range n {
+		inner := c.Maps[fmt.Sprintf("inner%02d", i)]
+		ids = append(ids, ebpfvm.MapID(inner))
+		if err := inner.Update(uint32(0), uint64(i+1), ebpfvm.UpdateAny); err != nil {
+			t.Fatal(err)
+		}
+		if err := outer.Update(uint32(i), inner, ebpfvm.UpdateAny); err != nil {
+			t.Fatal(err)
+		}
+		inner.Close()
+		want += uint64(i + 1)
+	}
+	src := fmt.Sprintf(`
+	r6 = 0
+	r7 = 0
+loop:
+	*(u32 *)(r10 -4) = r6
+	*(u32 *)(r10 -8) = 0
+	r1 = map[fd:0]
+	r2 = r10
+	r2 += -4
+	call bpf_map_lookup_elem
+	if r0 == 0 goto next
+	r1 = r0
+	r2 = r10
+	r2 += -8
+	call bpf_map_lookup_elem
+	if r0 == 0 goto next
+	r1 = *(u64 *)(r0 +0)
+	r7 += r1
+next:
+	r6 += 1
+	if r6 < %d goto loop
+	r0 = r7
+	exit`, n)
+	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone} {
+		p := load(t, src, &ebpfvm.ProgramOptions{Type: ebpf.Syscall, Maps: []*ebpfvm.Map{outer}, Verify: mode})
+		res, err := p.Run(&ebpfvm.RunOptions{Repeat: 3})
+		if err != nil || res.ReturnValue != want {
+			t.Fatalf("%v: r0 = %d, %v; want %d", mode, res.ReturnValue, err, want)
+		}
+	}
+	for i := range n {
+		if err := outer.Delete(uint32(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, id := range ids {
+		if ebpfvm.MapAlive(id) {
+			t.Errorf("inner map %d is still alive", i)
+		}
+	}
+}

@@ -138,7 +138,13 @@ type Env struct {
 	machine *Machine
 	granted []uint64 // keys of the memory granted to this repeat (map handles)
 	held    []Ref    // what the run keeps alive until it ends
+	heldSet map[Ref]struct{}
 }
+
+// heldSetMin is the number of held references from which Holds looks them
+// up in a map rather than scanning the list (a program that looks up many
+// inner maps in one run).
+const heldSetMin = 16
 
 // Ref is something a run keeps alive while the program may still use it:
 // a map whose handle or memory it got from a helper, a program it
@@ -173,12 +179,16 @@ func (e *Env) Hold(r Ref) error {
 	if err := r.Retain(); err != nil {
 		return err
 	}
-	e.held = append(e.held, r)
+	e.HoldRetained(r)
 	return nil
 }
 
 // Holds reports whether the run holds r.
 func (e *Env) Holds(r Ref) bool {
+	if e.heldSet != nil {
+		_, ok := e.heldSet[r]
+		return ok
+	}
 	for _, h := range e.held {
 		if h == r {
 			return true
@@ -187,10 +197,22 @@ func (e *Env) Holds(r Ref) bool {
 	return false
 }
 
-// HoldRetained hands the run a reference to r that the caller has taken:
-// the run releases it when it ends. For helpers that must take the
-// reference before they know they will keep it (see Hold).
-func (e *Env) HoldRetained(r Ref) { e.held = append(e.held, r) }
+// HoldRetained hands the run a reference to r that the caller has taken
+// (and that the run does not hold yet): the run releases it when it ends.
+// For helpers that must take the reference before they know they will
+// keep it (see lookups in maps of maps).
+func (e *Env) HoldRetained(r Ref) {
+	e.held = append(e.held, r)
+	switch {
+	case e.heldSet != nil:
+		e.heldSet[r] = struct{}{}
+	case len(e.held) >= heldSetMin:
+		e.heldSet = make(map[Ref]struct{}, 2*len(e.held))
+		for _, h := range e.held {
+			e.heldSet[h] = struct{}{}
+		}
+	}
+}
 
 // releaseHeld drops what the run held.
 func (e *Env) releaseHeld() {
@@ -199,6 +221,7 @@ func (e *Env) releaseHeld() {
 		r.Release()
 	}
 	e.held = e.held[:0]
+	e.heldSet = nil
 }
 
 // GrantMap makes the memory of map m accessible to the program for the
