@@ -11,10 +11,12 @@ import (
 
 // engineColors are the bars' colours, by engine.
 var engineColors = map[string]string{
-	Kernel: "#4e79a7",
-	Native: "#59a14f",
-	Interp: "#e15759",
-	JIT:    "#f28e2b",
+	Kernel:          "#4e79a7",
+	Native:          "#59a14f",
+	Interp:          "#e15759",
+	InterpChecked:   "#ff9d9a",
+	InterpUntrusted: "#b07aa1",
+	JIT:             "#f28e2b",
 }
 
 // WriteSVG draws the main table as a bar chart: one group of bars per
