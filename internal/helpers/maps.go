@@ -34,11 +34,21 @@ func (s *set) mapFuncs() []namedFunc {
 // (which mapLookupElem holds); an unverified program may pass the handle
 // of any open map, which the run then holds.
 func lookupMap(env *interp.Env, helper string, h uint64) (maps.Map, error) {
+	m, _, err := useMap(env, helper, h)
+	return m, err
+}
+
+// useMap is lookupMap that also reports whether the map's memory is
+// granted to this repeat of the run already.
+func useMap(env *interp.Env, helper string, h uint64) (m maps.Map, granted bool, err error) {
 	m, ok := maps.FromHandle(h)
-	if !ok || (!env.Granted(h) && env.Hold(m) != nil) {
-		return nil, argError(helper, "%#x is not a map", h)
+	if ok {
+		granted = env.Granted(h)
 	}
-	return m, nil
+	if !ok || (!granted && env.Hold(m) != nil) {
+		return nil, false, argError(helper, "%#x is not a map", h)
+	}
+	return m, granted, nil
 }
 
 // result turns a map operation's error into the helper's return value:
@@ -59,7 +69,7 @@ func result(err error) (uint64, error) {
 // For maps of maps the result is the inner map's handle, which is no
 // memory.
 func mapLookupElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
-	m, err := lookupMap(env, "map_lookup_elem", h)
+	m, granted, err := useMap(env, "map_lookup_elem", h)
 	if err != nil {
 		return 0, err
 	}
@@ -71,8 +81,9 @@ func mapLookupElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
 		return lookupInner(env, m, k), nil
 	}
 	addr := m.LookupAddr(k, env.CPU)
-	if addr != 0 {
-		if err := env.GrantMap(m); err != nil {
+	if addr != 0 && !granted {
+		// useMap holds the map for the run.
+		if err := env.GrantMemory(h, m.Regions()); err != nil {
 			return 0, err
 		}
 	}
