@@ -3,6 +3,7 @@ package ebpfvm_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -476,5 +477,35 @@ next:
 		if ebpfvm.MapAlive(id) {
 			t.Errorf("inner map %d is still alive", i)
 		}
+	}
+}
+
+// TestTailCallTooManyRegions: a tail call into a program whose maps do not
+// fit in the run's region table fails the run (the tail call itself falls
+// through, so the caller's code goes on safely until the run ends).
+func TestTailCallTooManyRegions(t *testing.T) {
+	const n = 62
+	specs := map[string]*ebpf.MapSpec{
+		"jump": {Type: ebpf.ProgramArray, KeySize: 4, ValueSize: 4, MaxEntries: 1},
+	}
+	for i := range n {
+		specs[fmt.Sprintf("m%02d", i)] = &ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1}
+	}
+	c := newCollection(t, &ebpf.CollectionSpec{Maps: specs})
+	var ms []*ebpfvm.Map
+	src := "r0 = 0\n"
+	for i := range n {
+		ms = append(ms, c.Maps[fmt.Sprintf("m%02d", i)])
+		src += fmt.Sprintf("r1 = map[fd:%d][0]+0\nr1 = *(u64 *)(r1 +0)\nr0 += r1\n", i)
+	}
+	callee := load(t, src+"exit", &ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: ms})
+	jump := c.Maps["jump"]
+	if err := jump.Update(uint32(0), callee, ebpfvm.UpdateAny); err != nil {
+		t.Fatal(err)
+	}
+	caller := load(t, tailCallTo(0), &ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: []*ebpfvm.Map{jump}})
+	_, err := caller.Run(&ebpfvm.RunOptions{Data: testPacket()})
+	if !errors.Is(err, ebpfvm.ErrAccessDenied) || !strings.Contains(err.Error(), "too many memory regions") {
+		t.Fatalf("err = %v, want too many memory regions", err)
 	}
 }

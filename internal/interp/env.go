@@ -279,7 +279,7 @@ func (e *Env) GrantMemory(key uint64, regions []mem.Region) error {
 // whether the run's inputs are those next was verified for (its program
 // type, the size of its context). The resolver keeps next (and the memory
 // it uses) alive until the run ends, and grants it the memory next uses;
-// an error ends the run.
+// an error makes the tail call fall through and the run fail when it ends.
 type TailCallResolver interface {
 	TailCallTarget(mapHandle, index uint64) (next *Code, checked, inRange bool, err error)
 }
@@ -291,19 +291,28 @@ const MaxTailCalls = 33
 // tailCallTarget follows the kernel's order of checks: an index outside the
 // map fails without counting; then the counter is checked and incremented,
 // so that a tail call into an empty slot still counts. It also reports
-// whether the target must run checked.
-func (m *Machine) tailCallTarget(mapHandle, index uint64) (*Code, bool, error) {
+// whether the target must run checked. When the resolver fails (the run
+// has no room for the target's memory regions) the tail call falls
+// through, which is safe, and the run ends with the error (RunRepeat
+// reports tailErr): the interpreter's loop needs no error path here.
+func (m *Machine) tailCallTarget(mapHandle, index uint64) (*Code, bool) {
 	if m.TailCalls == nil || m.tailCalls >= MaxTailCalls {
 		// Past the limit nothing is resolved (or held): the call
 		// falls through whatever the index.
-		return nil, false, nil
+		return nil, false
 	}
 	next, checked, inRange, err := m.TailCalls.TailCallTarget(mapHandle, index)
-	if err != nil || !inRange {
-		return nil, false, err
+	if err != nil {
+		if m.tailErr == nil {
+			m.tailErr = fmt.Errorf("bpf_tail_call: %w", err)
+		}
+		return nil, false
+	}
+	if !inRange {
+		return nil, false
 	}
 	m.tailCalls++
-	return next, next != nil && (checked || next.checked), nil
+	return next, next != nil && (checked || next.checked)
 }
 
 // Stop ends the run after the current helper returns, with r0 = r0.

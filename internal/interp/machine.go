@@ -37,8 +37,9 @@ type Machine struct {
 	depth     int    // its frame
 	steps     uint64 // instructions executed so far
 	budget    uint64
-	checked   bool // this run tests memory accesses: it entered checked code
-	tailCalls int  // tail calls taken in this invocation of the entry program
+	checked   bool  // this run tests memory accesses: it entered checked code
+	tailCalls int   // tail calls taken in this invocation of the entry program
+	tailErr   error // a tail call's resolver failed: the run fails
 }
 
 // NewMachine allocates a machine with its own stack.

@@ -58,6 +58,14 @@ func (m *Machine) RunRepeat(c *Code, args [5]uint64, opts RunOptions, n int, aft
 		m.budget, m.steps, m.tailCalls = budget, 0, 0
 		m.frames[0].maygoto = MaxLoops
 		res, err = m.run(c, 0, 0, args)
+		if m.tailErr != nil {
+			// A tail call failed for want of resources (it fell
+			// through, which is safe); the run fails.
+			if err == nil {
+				err = m.tailErr
+			}
+			m.tailErr = nil
+		}
 		if after != nil {
 			if e := after(); e != nil && err == nil {
 				err = e
@@ -531,11 +539,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			// same r1 and stack; on failure execution falls through.
 			// Checked code (or a target the caller's run cannot vouch
 			// for) switches the run to checked mode for good.
-			next, chk, err := m.tailCallTarget(r[2], r[3])
-			if err != nil {
-				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("bpf_tail_call: %w", err))
-			}
-			if next != nil {
+			if next, chk := m.tailCallTarget(r[2], r[3]); next != nil {
 				c, code, pc = next, next.insns, 0
 				m.frames[depth].maygoto = MaxLoops
 				if chk && !checked {
