@@ -68,15 +68,14 @@ type ProgramOptions struct {
 // Program is a loaded program. It is safe to run from many goroutines at
 // once.
 type Program struct {
-	id       uint32
-	name     string
-	typ      ebpf.ProgramType
-	code     *interp.Code
-	helpers  *Helpers
-	maps     []maps.Map // maps the program references: granted at run start
-	cpus     int
-	ctxNeed  int // context bytes a verified program may access (types whose context is a blob)
-	machines sync.Pool
+	id      uint32
+	name    string
+	typ     ebpf.ProgramType
+	code    *interp.Code
+	helpers *Helpers
+	maps    []maps.Map // maps the program references: granted at run start
+	cpus    int
+	ctxNeed int // context bytes a verified program may access (types whose context is a blob)
 
 	// refs counts the references to the program: its creator's (until
 	// Close), one per run in flight, one per prog array slot holding it,
@@ -328,6 +327,13 @@ type RunResult struct {
 }
 
 // runner is a machine plus the memory for a run's inputs.
+// runners are the machines (stack, scratch and packet memory) runs use,
+// shared by all programs: a machine holds nothing of a program between
+// runs, and a pool per program would keep memory mapped for every
+// program ever run until the garbage collector finds it (a host that
+// loads many short-lived programs ran out of mappings).
+var runners sync.Pool
+
 type runner struct {
 	m       *interp.Machine
 	scratch *mem.Buffer // contexts and generic data
@@ -369,7 +375,7 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 		return RunResult{}, err
 	}
 	defer p.release()
-	r, _ := p.machines.Get().(*runner)
+	r, _ := runners.Get().(*runner)
 	if r == nil {
 		m, err := interp.NewMachine()
 		if err != nil {
@@ -377,7 +383,7 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 		}
 		r = &runner{m: m}
 	}
-	defer p.machines.Put(r)
+	defer runners.Put(r)
 	switch {
 	case p.typ == ebpf.XDP:
 		return p.runXDP(r, opts)

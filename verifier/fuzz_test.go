@@ -72,6 +72,7 @@ func FuzzVerify(f *testing.F) {
 		if err != nil {
 			t.Fatalf("verified program refused by ebpfvm: %v\n%s", err, isa.Disassemble(insns))
 		}
+		defer prog.Close()
 		ctx := make([]byte, fuzzCtxSize)
 		for i := range ctx {
 			ctx[i] = byte(i*7 + 3)

@@ -46,6 +46,7 @@ func FuzzPruning(f *testing.F) {
 		if err != nil {
 			t.Fatalf("accepted program refused by ebpfvm: %v\n%s", err, isa.Disassemble(insns))
 		}
+		defer prog.Close()
 		ctx := make([]byte, pruningCtxSize)
 		for run := 0; run < 24; run++ {
 			for i := range ctx {
@@ -328,6 +329,7 @@ func TestPruningProgramsRun(t *testing.T) {
 				t.Fatalf("program %d: accepted program failed at run time (ctx %x): %v\n%s", i, ctx, err, isa.Disassemble(insns))
 			}
 		}
+		prog.Close()
 	}
 	t.Logf("%d of %d generated programs accepted and run in checked mode without a failed check", accepted, n)
 	if accepted < n/20 {
