@@ -153,7 +153,6 @@ func (v *verifier) doCheck(start int, st *state) error {
 		v.insnIdx = idx
 		v.prevInsn = prev
 		v.cur.last = prev
-		v.histInsn = len(v.cur.hist)
 		if v.prune[idx] {
 			pruned, err := v.isStateVisited(idx, prev)
 			if err != nil {

@@ -488,7 +488,8 @@ func (v *verifier) stackWrite(idx, regno, off, size, valueReg int, imm *int32) e
 	}
 	if size == 8 {
 		// The whole slot is overwritten: its earlier value is dead.
-		defer func() { f.written |= 1 << uint(spi&63) }()
+		// (Should the write fail below, verification stops anyway.)
+		f.written |= 1 << uint(spi&63)
 	}
 	aligned := off%8 == 0
 	spill := histStackFlags(int(r.frame), spi)
@@ -559,11 +560,6 @@ func (v *verifier) stackWriteVar(idx int, f *funcState, r *reg, off, size int, v
 		return v.errf(v.insnIdx, "spilled ptr in range of var-offset stack write; insn %d, ptr off: %d", idx, minOff)
 	}
 	zeroUsed := false
-	defer func() {
-		if zeroUsed {
-			v.markPrecise(valueReg)
-		}
-	}()
 	for i := minOff; i < maxOff; i++ {
 		spi := (-i - 1) / 8
 		s := &f.stack[spi]
@@ -587,6 +583,10 @@ func (v *verifier) stackWriteVar(idx int, f *funcState, r *reg, off, size int, v
 			}
 		}
 		s.kinds[k] = newKind
+	}
+	if zeroUsed {
+		// STACK_ZERO kept because the value is exactly zero.
+		v.markPrecise(valueReg)
 	}
 	return nil
 }
