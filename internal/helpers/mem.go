@@ -87,13 +87,14 @@ func cString(env *interp.Env, addr uint64) ([]byte, bool) {
 // User memory reads fail with -EFAULT. Kernel memory reads refuse, as
 // x86-64's copy_from_kernel_nofault_allowed does, an address that cannot
 // be the kernel's (the user half, a non-canonical address, the vsyscall
-// page) with -ERANGE before trying, and fail with -EFAULT on a kernel
-// address that is not mapped. Here every region lies in the user half, so
-// a region is "kernel memory" as much as "user memory": the address class
-// only decides the errno when the read fails at its first byte.
+// page; where the halves meet depends on the paging mode, see
+// virtualAddressBits) with -ERANGE before trying, and fail with -EFAULT
+// on a kernel address that is not mapped. Here every region lies in the
+// user half, so a region is "kernel memory" as much as "user memory": the
+// address class only decides the errno when the read fails at its first
+// byte.
 func badSource(kernelMem bool, src uint64) syscall.Errno {
-	const vsyscall = 0xffffffffff600000
-	if kernelMem && (src < 0xffff800000000000 || src&^0xfff == vsyscall) { // user half or not canonical
+	if kernelMem && !kernelAddressAllowed(src, virtualAddressBits()) {
 		return erange
 	}
 	return efault

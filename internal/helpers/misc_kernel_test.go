@@ -331,6 +331,7 @@ func TestProbeReadStrKernel(t *testing.T) {
 // addresses that are no memory in either world.
 func TestProbeReadErrorsKernel(t *testing.T) {
 	requireKernel(t)
+	t.Logf("this machine's kernel uses %d-bit virtual addresses", virtualAddressBits())
 	v := newVM(t)
 	for _, name := range []string{"probe_read_kernel", "probe_read_kernel_str", "probe_read_user", "probe_read_user_str"} {
 		p := loadKernel(t, kernel.Syscall, `
@@ -344,7 +345,10 @@ func TestProbeReadErrorsKernel(t *testing.T) {
 			r0 = 0
 			exit`)
 		fn := helper(t, Standard(nil), name)
-		for _, a := range []uint64{0, 8, 4095, 0x7ffffffff000, 1 << 47, 1 << 63, 0xffff7fffffffffff,
+		// Addresses on both sides of the user/kernel boundary of both
+		// paging modes (the running kernel uses one of them).
+		for _, a := range []uint64{0, 8, 4095, 0x7ffffffff000, 1 << 47, 1<<56 - 4096, 1 << 56, 1 << 63,
+			0xfeffffffffffffff, 0xff00000000000000, 0xffff7fffffffffff,
 			0xffff800000000000, 0xffffffffff600000, 0xffffffffff600ff8, ^uint64(7)} {
 			ctx := make([]byte, 16)
 			binary.LittleEndian.PutUint64(ctx, a)
