@@ -93,8 +93,13 @@ func NewCollection(spec *ebpf.CollectionSpec, opts *CollectionOptions) (_ *Colle
 }
 
 // Close releases the collection's programs and maps. A map's memory is
-// freed once no program of any collection uses it.
+// freed once no program of any collection uses it. Closing a nil
+// Collection does nothing, so that `defer coll.Close()` is safe before
+// the error check.
 func (c *Collection) Close() {
+	if c == nil {
+		return
+	}
 	for _, p := range c.Programs {
 		p.Close()
 	}

@@ -45,6 +45,46 @@ type Map struct {
 
 func newMap(name string, m maps.Map) *Map { return &Map{name: name, m: m} }
 
+// MapOptions configure NewMapWithOptions.
+type MapOptions struct {
+	// NumCPU is the number of virtual CPUs: a per-CPU map has a slot for
+	// each. 0 means runtime.NumCPU().
+	NumCPU int
+}
+
+// NewMap creates a map from spec, as cilium/ebpf's NewMap creates one in
+// the kernel: with spec.Contents written into it. Contents cannot name
+// programs or maps (there is no collection to find them in): fill prog
+// arrays and maps of maps with Update. Close it when done; a map that
+// becomes unreachable without Close is released by the garbage collector.
+func NewMap(spec *ebpf.MapSpec) (*Map, error) { return NewMapWithOptions(spec, MapOptions{}) }
+
+// NewMapWithOptions is NewMap with options.
+func NewMapWithOptions(spec *ebpf.MapSpec, opts MapOptions) (_ *Map, err error) {
+	if spec == nil {
+		return nil, errors.New("nil MapSpec")
+	}
+	mm, err := createMap(spec.Name, spec, numCPU(opts.NumCPU))
+	if err != nil {
+		return nil, fmt.Errorf("map %s: %w", spec.Name, err)
+	}
+	m := newMap(spec.Name, mm)
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	for _, kv := range spec.Contents {
+		if ref, ok := kv.Value.(string); ok {
+			return nil, fmt.Errorf("map %s: slot %v names %q: NewMap cannot resolve names, use Update", spec.Name, kv.Key, ref)
+		}
+		if err := m.Update(kv.Key, kv.Value, UpdateAny); err != nil {
+			return nil, fmt.Errorf("map %s: initial contents: %w", spec.Name, err)
+		}
+	}
+	return m, nil
+}
+
 func (m *Map) String() string {
 	s := m.m.Spec()
 	return fmt.Sprintf("%s(%s, key %d, value %d, max %d)", m.name, ebpf.MapType(s.Type), s.KeySize, s.ValueSize, s.MaxEntries)
@@ -65,9 +105,14 @@ func (m *Map) MaxEntries() uint32 { return m.m.Spec().MaxEntries }
 // Flags returns the BPF_F_* flags the map was created with.
 func (m *Map) Flags() uint32 { return m.m.Spec().Flags }
 
-// Close releases the map's memory. Programs that use it must not run
-// afterwards.
-func (m *Map) Close() error { return m.m.Close() }
+// Close releases the map's memory once no program uses it. Closing a nil
+// Map does nothing.
+func (m *Map) Close() error {
+	if m == nil {
+		return nil
+	}
+	return m.m.Close()
+}
 
 func (m *Map) perCPU() bool { return m.m.Spec().Type.PerCPU() }
 

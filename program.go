@@ -272,8 +272,11 @@ func numCPU(n int) int {
 // with EBADF). Its maps are released once nothing uses it any more: runs
 // in flight finish, and a prog array that holds it keeps it (and its maps)
 // until the slot is emptied, as the kernel's prog arrays hold a reference
-// to their programs.
+// to their programs. Closing a nil Program does nothing.
 func (p *Program) Close() error {
+	if p == nil {
+		return nil
+	}
 	if p.closed.CompareAndSwap(false, true) {
 		p.release()
 	}

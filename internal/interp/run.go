@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 
 	"github.com/ebpfvm/ebpfvm/internal/mem"
@@ -104,6 +105,15 @@ func (m *Machine) SetCallXHelpers(h *Helpers) { m.helpers = h }
 
 func (m *Machine) fail(c *Code, pc int, err error) error {
 	return &Error{Index: pc, Insn: describe(c.raw, pc), Err: err}
+}
+
+// helperError names the helper that failed, unless its error already
+// starts with the name (the standard helpers name themselves).
+func helperError(name string, err error) error {
+	if strings.HasPrefix(err.Error(), name+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 func describe(raw []isa.Instruction, pc int) string { return isa.FormatInstruction(raw, pc) }
@@ -484,7 +494,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			v, err := c.helpers[in.imm](&m.Env, r[1], r[2], r[3], r[4], r[5])
 			steps, checked = m.steps, m.checked // a callback may have tail-called checked code
 			if err != nil {
-				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%s: %w", c.names[in.imm], err))
+				return Result{Steps: steps}, m.fail(c, pc-1, helperError(c.names[in.imm], err))
 			}
 			if m.stopped {
 				return Result{R0: m.stopR0, Steps: steps}, nil
@@ -500,7 +510,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			v, err := fn(&m.Env, r[1], r[2], r[3], r[4], r[5])
 			steps, checked = m.steps, m.checked
 			if err != nil {
-				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%s: %w", name, err))
+				return Result{Steps: steps}, m.fail(c, pc-1, helperError(name, err))
 			}
 			if m.stopped {
 				return Result{R0: m.stopR0, Steps: steps}, nil
