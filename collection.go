@@ -32,6 +32,18 @@ type CollectionOptions struct {
 	// VerifyNone loads the programs unverified, to run in checked mode
 	// (see ProgramOptions.Verify).
 	Verify VerifyMode
+	// Programs names the programs to load; nil loads every program of the
+	// spec. A named program is loaded with what it needs, and nothing
+	// else is created, verified or prepared: the maps its instructions
+	// refer to, and what the initial contents of those maps name, in
+	// turn (the programs in a prog array's slots, with their own maps;
+	// the inner maps of a map of maps). So a program that another one
+	// reaches by tail call through a prog array initialised in the object
+	// is loaded with it, and must pass the verifier too; a program
+	// nothing named reaches is left out, even if the verifier would
+	// reject it. libbpf's autoload flag does the same for programs
+	// (bpf_program__set_autoload), though libbpf creates every map.
+	Programs []string
 }
 
 // Collection is the programs and maps of an ELF object, loaded into this
@@ -63,6 +75,10 @@ func NewCollection(spec *ebpf.CollectionSpec, opts *CollectionOptions) (_ *Colle
 	if opts == nil {
 		opts = &CollectionOptions{}
 	}
+	progs, mapNames, err := loadSet(spec, opts.Programs)
+	if err != nil {
+		return nil, err
+	}
 	cpus := numCPU(opts.NumCPU)
 	c := &Collection{Programs: map[string]*Program{}, Maps: map[string]*Map{}}
 	defer func() {
@@ -70,26 +86,87 @@ func NewCollection(spec *ebpf.CollectionSpec, opts *CollectionOptions) (_ *Colle
 			c.Close()
 		}
 	}()
-	for _, name := range sortedKeys(spec.Maps) {
+	for _, name := range mapNames {
 		m, err := createMap(name, spec.Maps[name], cpus)
 		if err != nil {
 			return nil, fmt.Errorf("map %s: %w", name, err)
 		}
 		c.Maps[name] = newMap(name, m)
 	}
-	for _, name := range sortedKeys(spec.Programs) {
+	for _, name := range progs {
 		p, err := c.loadProgram(spec.Programs[name], opts, cpus)
 		if err != nil {
 			return nil, fmt.Errorf("program %s: %w", name, err)
 		}
 		c.Programs[name] = p
 	}
-	for _, name := range sortedKeys(spec.Maps) {
+	for _, name := range mapNames {
 		if err := c.fillMap(name, spec.Maps[name], spec.Variables); err != nil {
 			return nil, fmt.Errorf("map %s: %w", name, err)
 		}
 	}
 	return c, nil
+}
+
+// loadSet returns the names of the programs and maps of spec that loading
+// the programs named (every program when names is nil) needs, each sorted:
+// see CollectionOptions.Programs.
+func loadSet(spec *ebpf.CollectionSpec, names []string) (progs, mapNames []string, err error) {
+	if names == nil {
+		return sortedKeys(spec.Programs), sortedKeys(spec.Maps), nil
+	}
+	needProg, needMap := map[string]bool{}, map[string]bool{}
+	var addMap func(name string, from string) error
+	var addProg func(name string, from string) error
+	addProg = func(name, from string) error {
+		if needProg[name] {
+			return nil
+		}
+		ps := spec.Programs[name]
+		if ps == nil {
+			return fmt.Errorf("%sno program %q in the collection (it has: %s)", from, name, strings.Join(sortedKeys(spec.Programs), ", "))
+		}
+		needProg[name] = true
+		for _, ins := range ps.Instructions {
+			if ref := ins.Reference(); ins.IsLoadFromMap() && ref != "" {
+				if err := addMap(ref, fmt.Sprintf("program %s: ", name)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	addMap = func(name, from string) error {
+		if needMap[name] {
+			return nil
+		}
+		ms := spec.Maps[name]
+		if ms == nil {
+			return fmt.Errorf("%srefers to map %q, which is not in the collection", from, name)
+		}
+		needMap[name] = true
+		for _, kv := range ms.Contents {
+			ref, ok := kv.Value.(string)
+			var err error
+			switch {
+			case !ok:
+			case ms.Type == ebpf.ProgramArray:
+				err = addProg(ref, fmt.Sprintf("map %s: slot %v: ", name, kv.Key))
+			case ms.Type == ebpf.ArrayOfMaps || ms.Type == ebpf.HashOfMaps:
+				err = addMap(ref, fmt.Sprintf("map %s: slot %v ", name, kv.Key))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, name := range names {
+		if err := addProg(name, ""); err != nil {
+			return nil, nil, err
+		}
+	}
+	return sortedKeys(needProg), sortedKeys(needMap), nil
 }
 
 // Close releases the collection's programs and maps. A map's memory is

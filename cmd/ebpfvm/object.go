@@ -75,9 +75,10 @@ func (o *object) programName(name string) (string, error) {
 	return "", usageError("%s holds %d programs: name one of %s", o.path, len(names), strings.Join(names, ", "))
 }
 
-// program loads PROG ready to run, verified under mode; ELF objects load
-// as a collection, with their maps. Raw bytecode is of the generic type,
-// with a context of ctxSize bytes.
+// program loads PROG ready to run, verified under mode; from an ELF
+// object, PROG loads with what it needs (its maps, the programs its prog
+// arrays are initialised with), not the object's other programs. Raw
+// bytecode is of the generic type, with a context of ctxSize bytes.
 func (o *object) program(name string, mode ebpfvm.VerifyMode, ctxSize int, trace io.Writer) (*ebpfvm.Program, error) {
 	name, err := o.programName(name)
 	if err != nil {
@@ -86,7 +87,7 @@ func (o *object) program(name string, mode ebpfvm.VerifyMode, ctxSize int, trace
 	if o.raw != nil {
 		return ebpfvm.NewProgram(o.raw, &ebpfvm.ProgramOptions{Verify: mode, ContextSize: ctxSize})
 	}
-	coll, err := ebpfvm.NewCollection(o.spec, &ebpfvm.CollectionOptions{TraceOutput: trace, Verify: mode})
+	coll, err := ebpfvm.NewCollection(o.spec, &ebpfvm.CollectionOptions{TraceOutput: trace, Verify: mode, Programs: []string{name}})
 	if err != nil {
 		return nil, err
 	}
