@@ -44,6 +44,10 @@ type CollectionOptions struct {
 	// reject it. libbpf's autoload flag does the same for programs
 	// (bpf_program__set_autoload), though libbpf creates every map.
 	Programs []string
+	// MemoryLimit, when not nil, is charged for every map the collection
+	// creates (see MemoryLimit); creating one past the limit fails with
+	// ENOMEM.
+	MemoryLimit *MemoryLimit
 }
 
 // Collection is the programs and maps of an ELF object, loaded into this
@@ -87,7 +91,7 @@ func NewCollection(spec *ebpf.CollectionSpec, opts *CollectionOptions) (_ *Colle
 		}
 	}()
 	for _, name := range mapNames {
-		m, err := createMap(name, spec.Maps[name], cpus)
+		m, err := createMap(name, spec.Maps[name], cpus, opts.MemoryLimit)
 		if err != nil {
 			return nil, fmt.Errorf("map %s: %w", name, err)
 		}
@@ -239,11 +243,12 @@ func lockOffset(t btf.Type) (uint32, bool) {
 	return 0, false
 }
 
-func createMap(name string, ms *ebpf.MapSpec, cpus int) (maps.Map, error) {
+func createMap(name string, ms *ebpf.MapSpec, cpus int, limit *MemoryLimit) (maps.Map, error) {
 	s, err := mapSpec(name, ms, cpus)
 	if err != nil {
 		return nil, err
 	}
+	s.Limit = limit.internal()
 	return maps.New(s)
 }
 

@@ -50,6 +50,47 @@ type MapOptions struct {
 	// NumCPU is the number of virtual CPUs: a per-CPU map has a slot for
 	// each. 0 means runtime.NumCPU().
 	NumCPU int
+	// MemoryLimit, when not nil, is charged for the map (see MemoryLimit).
+	MemoryLimit *MemoryLimit
+}
+
+// MemoryLimit is a memory budget for maps, as the kernel charges a map's
+// memory to its creator's memory cgroup (RLIMIT_MEMLOCK before Linux
+// 5.11): a map is charged its full size when it is created, before any
+// memory is allocated, and the charge is returned when its memory is
+// freed (when it is closed, or collected, and no program, map of maps or
+// Memory slice uses it any more). A map that would take the charges past
+// the limit is refused with an error that wraps syscall.ENOMEM and names
+// the map, its size, the limit and what is in use. Share one MemoryLimit
+// between the collections and maps of one tenant to bound what they take
+// together; it is safe for concurrent use.
+//
+// A map's size is what it takes when full: value_size rounded up to 8
+// times max_entries (times the CPUs for per-CPU maps) for arrays; for
+// hash maps the buckets, keys, links and values of every element
+// (preallocated or not: ebpfvm reserves them all and touches pages as
+// elements are first used); 24 bytes a slot for prog arrays and arrays
+// of maps; the value slots and trie nodes of an LPM trie; the ring of a
+// ring buffer; the bit array of a bloom filter.
+//
+// Without a limit, maps are still refused (ENOMEM) when they are larger
+// than the machine's memory, as the kernel refuses them.
+type MemoryLimit struct{ l *maps.Limit }
+
+// NewMemoryLimit returns a limit of bytes.
+func NewMemoryLimit(bytes uint64) *MemoryLimit { return &MemoryLimit{maps.NewLimit(bytes)} }
+
+// Limit returns the limit in bytes.
+func (l *MemoryLimit) Limit() uint64 { return l.l.Max() }
+
+// Used returns the bytes charged by the maps alive now.
+func (l *MemoryLimit) Used() uint64 { return l.l.Used() }
+
+func (l *MemoryLimit) internal() *maps.Limit {
+	if l == nil {
+		return nil
+	}
+	return l.l
 }
 
 // NewMap creates a map from spec, as cilium/ebpf's NewMap creates one in
@@ -64,7 +105,7 @@ func NewMapWithOptions(spec *ebpf.MapSpec, opts MapOptions) (_ *Map, err error) 
 	if spec == nil {
 		return nil, errors.New("nil MapSpec")
 	}
-	mm, err := createMap(spec.Name, spec, numCPU(opts.NumCPU))
+	mm, err := createMap(spec.Name, spec, numCPU(opts.NumCPU), opts.MemoryLimit)
 	if err != nil {
 		return nil, fmt.Errorf("map %s: %w", spec.Name, err)
 	}

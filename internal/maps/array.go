@@ -252,7 +252,7 @@ func (a *arrayMap) ForEach(cpu int, fn func(key []byte, valueAddr uint64) bool) 
 // prog array holds one to each of its programs.
 type progArray struct {
 	common
-	slots []atomic.Pointer[progSlot]
+	slots slotTable[atomic.Pointer[progSlot]]
 
 	mu       sync.Mutex // the kernel's poke_mutex: serialises changes and watchers
 	watchers map[int]func(index uint32, old, new any)
@@ -262,7 +262,7 @@ type progArray struct {
 type progSlot struct{ p any }
 
 func newProgArray(s *Spec) (Map, error) {
-	pa := &progArray{slots: make([]atomic.Pointer[progSlot], s.MaxEntries)}
+	pa := &progArray{slots: newSlotTable[atomic.Pointer[progSlot]](s.MaxEntries)}
 	if err := pa.init(pa, s); err != nil {
 		return nil, err
 	}
@@ -274,9 +274,7 @@ func newProgArray(s *Spec) (Map, error) {
 }
 
 func (pa *progArray) clear() {
-	for i := range pa.slots {
-		pa.set(uint32(i), nil)
-	}
+	pa.slots.each(func(i uint32, _ *atomic.Pointer[progSlot]) { pa.set(i, nil) })
 }
 
 // set stores p (nil: empties the slot; a Ref is already retained) and
@@ -289,7 +287,12 @@ func (pa *progArray) set(i uint32, p any) bool {
 		ns = &progSlot{p: p}
 	}
 	pa.mu.Lock()
-	old := pa.slots[i].Swap(ns)
+	var old *progSlot
+	if ns != nil {
+		old = pa.slots.at(i).Swap(ns)
+	} else if sl := pa.slots.get(i); sl != nil {
+		old = sl.Swap(nil)
+	}
 	if old == nil && ns == nil {
 		pa.mu.Unlock()
 		return false
@@ -318,7 +321,7 @@ func (pa *progArray) SetProgram(index uint32, prog any) error {
 	if err := pa.canWrite(); err != nil {
 		return err
 	}
-	if index >= uint32(len(pa.slots)) {
+	if index >= pa.slots.n {
 		return syscall.E2BIG
 	}
 	if r, ok := prog.(Ref); ok {
@@ -331,11 +334,13 @@ func (pa *progArray) SetProgram(index uint32, prog any) error {
 }
 
 func (pa *progArray) Program(index uint32) any {
-	if index >= uint32(len(pa.slots)) {
+	if index >= pa.slots.n {
 		return nil
 	}
-	if s := pa.slots[index].Load(); s != nil {
-		return s.p
+	if sl := pa.slots.get(index); sl != nil {
+		if s := sl.Load(); s != nil {
+			return s.p
+		}
 	}
 	return nil
 }
@@ -393,7 +398,7 @@ func (pa *progArray) Update(key, value []byte, flags uint64) error {
 	if flags != UpdateAny {
 		return syscall.EINVAL
 	}
-	if ne.Uint32(key) >= uint32(len(pa.slots)) {
+	if ne.Uint32(key) >= pa.slots.n {
 		return syscall.E2BIG
 	}
 	return errf(syscall.EBADF, "prog_array slots are set with SetProgram")
@@ -405,7 +410,7 @@ func (pa *progArray) Delete(key []byte) error {
 	}
 	defer pa.exit()
 	i := ne.Uint32(key)
-	if i >= uint32(len(pa.slots)) {
+	if i >= pa.slots.n {
 		return syscall.E2BIG
 	}
 	if !pa.set(i, nil) {
@@ -419,27 +424,31 @@ func (pa *progArray) NextKey(key, nextOut []byte) error {
 		return err
 	}
 	defer pa.exit()
-	return arrayNextKey(uint32(len(pa.slots)), key, nextOut)
+	return arrayNextKey(pa.slots.n, key, nextOut)
 }
 
 // arrayOfMaps is BPF_MAP_TYPE_ARRAY_OF_MAPS. A program's lookup returns the
 // inner map's handle; the array holds a reference to each inner map.
 type arrayOfMaps struct {
 	common
-	handles []atomic.Uint64
-	mu      sync.Mutex
-	inners  []Map
+	slots slotTable[innerSlot]
+	mu    sync.Mutex // guards the slots' m
+}
+
+// innerSlot is a slot of an array of maps: the inner map's handle, which
+// programs read, and the map.
+type innerSlot struct {
+	handle atomic.Uint64
+	m      Map
 }
 
 func newArrayOfMaps(s *Spec) (Map, error) {
-	am := &arrayOfMaps{handles: make([]atomic.Uint64, s.MaxEntries), inners: make([]Map, s.MaxEntries)}
+	am := &arrayOfMaps{slots: newSlotTable[innerSlot](s.MaxEntries)}
 	if err := am.init(am, s); err != nil {
 		return nil, err
 	}
 	am.destroy = func() {
-		for i := range am.inners {
-			am.set(uint32(i), nil)
-		}
+		am.slots.each(func(i uint32, _ *innerSlot) { am.set(i, nil) })
 	}
 	return am, nil
 }
@@ -448,11 +457,11 @@ func (am *arrayOfMaps) LookupAddr(key []byte, cpu int) uint64 {
 	if len(key) < 4 {
 		return 0
 	}
-	i := ne.Uint32(key)
-	if i >= uint32(len(am.handles)) {
+	sl := am.slots.get(ne.Uint32(key))
+	if sl == nil {
 		return 0
 	}
-	return am.handles[i].Load()
+	return sl.handle.Load()
 }
 
 func (am *arrayOfMaps) UpdateElem(key, value []byte, flags uint64, cpu int) error {
@@ -468,9 +477,15 @@ func (am *arrayOfMaps) set(i uint32, m Map) bool {
 		h = m.Handle()
 	}
 	am.mu.Lock()
-	old := am.inners[i]
-	am.inners[i] = m
-	am.handles[i].Store(h)
+	var old Map
+	if sl := am.slots.get(i); sl != nil || m != nil {
+		if sl == nil {
+			sl = am.slots.at(i)
+		}
+		old = sl.m
+		sl.m = m
+		sl.handle.Store(h)
+	}
 	am.mu.Unlock()
 	if old != nil {
 		old.Release()
@@ -502,7 +517,7 @@ func (am *arrayOfMaps) SetInner(key []byte, inner Map) error {
 }
 
 func (am *arrayOfMaps) setInner(i uint32, inner Map) error {
-	if i >= uint32(len(am.handles)) {
+	if i >= am.slots.n {
 		return syscall.E2BIG
 	}
 	if err := acceptInner(am.spec.InnerMap, inner); err != nil {
@@ -516,14 +531,13 @@ func (am *arrayOfMaps) Inner(key []byte) (Map, bool) {
 	if len(key) != 4 {
 		return nil, false
 	}
-	i := ne.Uint32(key)
-	if i >= uint32(len(am.inners)) {
-		return nil, false
-	}
 	am.mu.Lock()
 	defer am.mu.Unlock()
-	m := am.inners[i]
-	return m, m != nil
+	sl := am.slots.get(ne.Uint32(key))
+	if sl == nil || sl.m == nil {
+		return nil, false
+	}
+	return sl.m, true
 }
 
 func (am *arrayOfMaps) Lookup(key, valueOut []byte) error {
@@ -555,7 +569,7 @@ func (am *arrayOfMaps) Update(key, value []byte, flags uint64) error {
 		return syscall.EINVAL
 	}
 	i := ne.Uint32(key)
-	if i >= uint32(len(am.handles)) {
+	if i >= am.slots.n {
 		return syscall.E2BIG
 	}
 	m, ok := FromID(ne.Uint32(value))
@@ -571,7 +585,7 @@ func (am *arrayOfMaps) Delete(key []byte) error {
 	}
 	defer am.exit()
 	i := ne.Uint32(key)
-	if i >= uint32(len(am.handles)) {
+	if i >= am.slots.n {
 		return syscall.E2BIG
 	}
 	if !am.set(i, nil) {
@@ -585,5 +599,5 @@ func (am *arrayOfMaps) NextKey(key, nextOut []byte) error {
 		return err
 	}
 	defer am.exit()
-	return arrayNextKey(uint32(len(am.handles)), key, nextOut)
+	return arrayNextKey(am.slots.n, key, nextOut)
 }

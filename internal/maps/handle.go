@@ -130,6 +130,7 @@ type common struct {
 	frozen  atomic.Bool
 	onClose func() // called once by Close, before the reference is dropped
 	destroy func() // frees the memory when the last reference goes
+	release func() // returns the memory's charge to the Limit, after destroy
 }
 
 // init records the spec and takes the creator's reference.
@@ -144,20 +145,33 @@ func (c *common) init(self Map, spec *Spec) error {
 }
 
 // publish gives the finished map its handle and ID: from now on
-// FromHandle finds it. If that fails, the map's memory is freed.
-func (c *common) publish(self Map) error {
+// FromHandle finds it. release returns the map's memory charge; it is
+// called once the memory is freed. If publishing fails, the map's memory
+// is freed.
+func (c *common) publish(self Map, release func()) error {
+	c.release = release
 	h, id, err := register(self)
 	if err != nil {
-		if c.destroy != nil {
-			c.destroy()
-		}
+		c.free()
 		return err
 	}
 	c.handle, c.id = h, id
 	return nil
 }
 
-type publisher interface{ publish(self Map) error }
+// free frees the map's memory and returns its charge.
+func (c *common) free() {
+	if c.destroy != nil {
+		c.destroy()
+	}
+	if c.release != nil {
+		c.release()
+	}
+}
+
+type publisher interface {
+	publish(self Map, release func()) error
+}
 
 func (c *common) Spec() *Spec           { return &c.spec }
 func (c *common) Handle() uint64        { return c.handle }
@@ -180,9 +194,7 @@ func (c *common) Release() {
 	n := c.refs.Add(-1)
 	if n == 0 {
 		unregister(c.id)
-		if c.destroy != nil {
-			c.destroy()
-		}
+		c.free()
 	} else if n < 0 {
 		panic("maps: Release without Retain")
 	}

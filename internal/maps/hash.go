@@ -97,38 +97,58 @@ const (
 
 func nulls(b uint32) uint32 { return nullsBit | b }
 
+// hashLayout is the shape of a hash map's buffers.
+type hashLayout struct {
+	nBuckets, nElems, shards uint64
+	recSize, stride, ncpu    uint64
+}
+
+func newHashLayout(s *Spec) hashLayout {
+	percpu := s.Type == TypePerCPUHash || s.Type == TypeLRUPerCPUHash
+	lru := s.Type == TypeLRUHash || s.Type == TypeLRUPerCPUHash
+	l := hashLayout{
+		nBuckets: pow2Ceil(uint64(s.MaxEntries)),
+		shards:   pow2Ceil(uint64(min(max(s.NumCPU, 1), 64))),
+		recSize:  recKey + uint64(roundUp8(s.KeySize)),
+		stride:   uint64(roundUp8(s.ValueSize)),
+		ncpu:     1,
+	}
+	if percpu {
+		l.ncpu = uint64(s.NumCPU)
+	}
+	if s.Type == TypeHashOfMaps {
+		l.stride = 8 // the inner map's handle
+	}
+	l.nElems = uint64(s.MaxEntries)
+	if !percpu && !lru && s.Type != TypeHashOfMaps {
+		// Spare elements for updates of existing keys in a full map (the
+		// kernel's extra_elems).
+		l.nElems += l.shards
+	}
+	return l
+}
+
 func newHash(s *Spec) (Map, error) {
+	l := newHashLayout(s)
 	t := &htab{
 		percpu:  s.Type == TypePerCPUHash || s.Type == TypeLRUPerCPUHash,
 		lru:     s.Type == TypeLRUHash || s.Type == TypeLRUPerCPUHash,
 		fd:      s.Type == TypeHashOfMaps,
 		keySize: uintptr(s.KeySize),
-		recSize: recKey + uintptr(roundUp8(s.KeySize)),
-		stride:  uint64(roundUp8(s.ValueSize)),
-		ncpu:    1,
+		recSize: uintptr(l.recSize),
+		stride:  l.stride,
+		ncpu:    int(l.ncpu),
 		max:     s.MaxEntries,
 	}
 	t.vc.init(s)
-	if t.percpu {
-		t.ncpu = s.NumCPU
-	}
-	if t.fd {
-		t.stride = 8 // the inner map's handle
-	}
 	if s.Flags&FlagZeroSeed == 0 {
 		t.seed = rand.Uint32()
 	}
-	nb := pow2Ceil(uint64(t.max))
+	nb := l.nBuckets
 	t.mask = uint32(nb - 1)
-	shards := pow2Ceil(uint64(min(max(s.NumCPU, 1), 64)))
-	t.free = make([]freeShard, shards)
-	t.freeMask = uint32(shards - 1)
-	nElems := uint64(t.max)
-	if !t.percpu && !t.lru && !t.fd {
-		// Spare elements for updates of existing keys in a full map (the
-		// kernel's extra_elems).
-		nElems += shards
-	}
+	t.free = make([]freeShard, l.shards)
+	t.freeMask = uint32(l.shards - 1)
+	nElems := l.nElems
 	if nElems >= nullsBit-1 {
 		return nil, errf(syscall.ENOMEM, "%d elements", nElems)
 	}

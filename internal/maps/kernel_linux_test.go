@@ -231,3 +231,25 @@ func kernelMapID(t testing.TB, fd int) uint32 {
 	runtime.KeepAlive(&info)
 	return binary.NativeEndian.Uint32(info[4:])
 }
+
+// TestKernelCreateHuge runs hugeCases against the kernel: the same errno
+// as ebpfvm's, except where the table records the kernel's own (lazily
+// allocated maps). Cases whose refusal rests on the machine's memory are
+// skipped on a machine that has it.
+func TestKernelCreateHuge(t *testing.T) {
+	needKernel(t)
+	for _, c := range hugeCases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.tooBigHere() {
+				t.Skipf("this machine has %d bytes of memory: the kernel would allocate the %d bytes", physicalMemory(), c.kernelBytes)
+			}
+			km, err := createKernelMap(c.spec)
+			if err == nil {
+				km.close()
+			}
+			if got := errnoOf(err); got != c.kernel {
+				t.Errorf("kernel: %v (errno %d), table says errno %d", err, got, c.kernel)
+			}
+		})
+	}
+}

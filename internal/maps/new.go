@@ -10,6 +10,7 @@ import (
 const (
 	kmallocMax       = 4 << 20                          // KMALLOC_MAX_SIZE
 	htabElemSize     = 48                               // sizeof(struct htab_elem)
+	htabBucketSize   = 16                               // sizeof(struct bucket)
 	pcpuMinUnitSize  = 32 << 10                         // PCPU_MIN_UNIT_SIZE
 	lpmDataSizeMax   = 256                              // LPM_DATA_SIZE_MAX
 	lpmValSizeMax    = kmallocMax - lpmDataSizeMax - 24 // LPM_VAL_SIZE_MAX
@@ -33,23 +34,30 @@ func errf(errno syscall.Errno, format string, args ...any) error {
 // preallocation, EOPNOTSUPP for a spin lock in a map type that cannot hold
 // one, ... Map types the package does not implement (perf event arrays,
 // sockmaps, storage maps, arenas, user ring buffers, ...) fail with
-// EOPNOTSUPP. Memory that cannot be mapped fails with ENOMEM.
+// EOPNOTSUPP. A map larger than the machine's memory or than what is
+// left of spec.Limit fails with ENOMEM before anything is allocated
+// (see Size), as does memory that cannot be mapped.
 func New(spec *Spec) (Map, error) {
-	m, err := create(spec)
+	s := *spec
+	if err := check(&s); err != nil {
+		return nil, err
+	}
+	release, err := reserve(&s)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.(publisher).publish(m); err != nil {
+	m, err := create(s)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	if err := m.(publisher).publish(m, release); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-func create(spec *Spec) (Map, error) {
-	s := *spec
-	if err := check(&s); err != nil {
-		return nil, err
-	}
+func create(s Spec) (Map, error) {
 	switch s.Type {
 	case TypeArray, TypePerCPUArray:
 		return newArray(&s)
@@ -201,6 +209,11 @@ func allocCheck(s *Spec) error {
 		}
 		if s.MaxEntries > 1<<31 {
 			return errf(syscall.E2BIG, "max_entries %d > 2^31", s.MaxEntries)
+		}
+		// The kernel's bucket table (16 bytes a bucket on x86-64) must
+		// stay below 4 GiB.
+		if pow2Ceil(uint64(s.MaxEntries)) > (1<<32-1)/htabBucketSize {
+			return errf(syscall.E2BIG, "max_entries %d: %d buckets of %d bytes exceed 4 GiB", s.MaxEntries, pow2Ceil(uint64(s.MaxEntries)), htabBucketSize)
 		}
 		return nil
 

@@ -184,21 +184,29 @@ type bloomFilter struct {
 	vs    int
 }
 
+// bloomHashes is the number of hash functions of a bloom filter.
+func bloomHashes(s *Spec) uint32 {
+	if nh := uint32(s.MapExtra & 0xf); nh != 0 {
+		return nh
+	}
+	return 5
+}
+
+// bloomBits is the size of a bloom filter's bit array, the kernel's:
+// max_entries * nr_hash_funcs / ln(2), as *7/5, rounded up to a power of
+// two, at least 64; past 2^31 bits, 2^32 bits.
+func bloomBits(s *Spec) uint64 {
+	nb := uint64(s.MaxEntries) * uint64(bloomHashes(s))
+	if nb > 1<<32-1 || nb/5*7 > 1<<31 {
+		return 1 << 32
+	}
+	return max(pow2Ceil(nb/5*7), 64)
+}
+
 func newBloom(s *Spec) (Map, error) {
-	nh := uint32(s.MapExtra & 0xf)
-	if nh == 0 {
-		nh = 5
-	}
-	// The kernel's sizing: max_entries * nr_hash_funcs / ln(2), as *7/5,
-	// rounded up to a power of two; past 2^31 bits, 2^32 bits.
-	var nbits uint64
-	mask := uint32(1<<32 - 1)
-	if nb := uint64(s.MaxEntries) * uint64(nh); nb > 1<<32-1 || nb/5*7 > 1<<31 {
-		nbits = 1 << 32
-	} else {
-		nbits = max(pow2Ceil(nb/5*7), 64)
-		mask = uint32(nbits - 1)
-	}
+	nh := bloomHashes(s)
+	nbits := bloomBits(s)
+	mask := uint32(nbits - 1)
 	buf, err := allocBuffer(nbits / 8)
 	if err != nil {
 		return nil, err

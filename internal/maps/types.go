@@ -134,6 +134,9 @@ type Spec struct {
 	// and BPF_F_LOCK updates and lookups take it.
 	HasLock    bool
 	LockOffset uint32
+	// Limit, when not nil, is the memory budget the map is charged
+	// against (see Limit and Size).
+	Limit *Limit
 }
 
 func (s *Spec) String() string {
