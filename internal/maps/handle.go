@@ -40,7 +40,7 @@ var handles struct {
 }
 
 func reserveHandles() {
-	b, err := syscall.Mmap(-1, 0, handleSlots*handleStride, syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	b, err := mem.Reserve(handleSlots * handleStride)
 	if err != nil {
 		handles.err = fmt.Errorf("maps: reserving handle addresses: %w", err)
 		return

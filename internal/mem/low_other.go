@@ -1,7 +1,7 @@
-//go:build !amd64
+//go:build unix && !((linux || freebsd) && amd64)
 
 package mem
 
-// mapLow is 0 where the kernel has no MAP_32BIT; AllocLow then checks the
-// address it got.
+// mapLow is 0 where the system has no MAP_32BIT; reserve then asks for low
+// hint addresses.
 const mapLow = 0

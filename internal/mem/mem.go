@@ -12,14 +12,14 @@ package mem
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"sync/atomic"
-	"syscall"
 	"unsafe"
 )
 
 // PageSize is the host page size.
-var PageSize = syscall.Getpagesize()
+var PageSize = os.Getpagesize()
 
 // Buffer is a block of memory outside the Go heap.
 type Buffer struct {
@@ -40,34 +40,50 @@ func Alloc(n int) (*Buffer, error) { return alloc(n, false) }
 func AllocLow(n int) (*Buffer, error) { return alloc(n, true) }
 
 func alloc(n int, low bool) (*Buffer, error) {
-	flags := 0
-	if low {
-		flags = mapLow
-	}
 	if n <= 0 {
 		n = 1
 	}
-	size := (n + PageSize - 1) / PageSize * PageSize
-	m, err := syscall.Mmap(-1, 0, size+2*PageSize, syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON|flags)
-	if err != nil {
-		return nil, fmt.Errorf("mmap %d bytes: %w", size, err)
+	if uint64(n) > maxBuffer {
+		return nil, fmt.Errorf("allocating %d bytes: too large", n)
 	}
-	if err := syscall.Mprotect(m[PageSize:PageSize+size], syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
-		syscall.Munmap(m)
-		return nil, fmt.Errorf("mprotect: %w", err)
+	size := (n + PageSize - 1) / PageSize * PageSize
+	if size < n {
+		return nil, fmt.Errorf("allocating %d bytes: too large", n)
+	}
+	m, err := reserve(size+2*PageSize, low)
+	if err != nil {
+		return nil, err
+	}
+	if err := protectReadWrite(m[PageSize : PageSize+size]); err != nil {
+		release(m)
+		return nil, err
 	}
 	b := &Buffer{mapping: m, data: m[PageSize : PageSize+n : PageSize+size]}
-	if low {
-		if end := b.Addr() + uint64(size); end > 1<<32 {
-			syscall.Munmap(m)
-			return nil, fmt.Errorf("no memory below 4 GiB for %d bytes", size)
-		}
-	}
 	// A buffer that becomes unreachable without Free is unmapped by the
 	// garbage collector. Addresses held by programs do not keep it alive:
 	// whoever hands the memory to a program must hold the Buffer.
-	b.cleanup = runtime.AddCleanup(b, func(m []byte) { syscall.Munmap(m) }, m)
+	b.cleanup = runtime.AddCleanup(b, func(m []byte) { release(m) }, m)
 	return b, nil
+}
+
+// maxBuffer bounds one buffer (64 TiB) so that the size arithmetic cannot
+// overflow.
+const maxBuffer uint64 = 1 << 46
+
+// lowHints are the addresses below 4 GiB that reserveLow asks for, in turn,
+// where the system has no flag for "map it low": 256 MiB to 3.75 GiB in
+// 256 MiB steps.
+func lowHints() []uintptr {
+	hints := make([]uintptr, 0, 15)
+	for a := uintptr(1 << 28); a < 1<<32; a += 1 << 28 {
+		hints = append(hints, a)
+	}
+	return hints
+}
+
+// isLow reports whether the mapping m lies wholly below 4 GiB.
+func isLow(m []byte) bool {
+	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(m))))+uint64(len(m)) <= 1<<32
 }
 
 // Bytes returns the usable memory. Its capacity is the page-rounded size.
@@ -82,7 +98,7 @@ func (b *Buffer) Free() error {
 		return nil
 	}
 	b.cleanup.Stop()
-	err := syscall.Munmap(b.mapping)
+	err := release(b.mapping)
 	b.mapping, b.data = nil, nil
 	return err
 }
@@ -155,3 +171,8 @@ func StoreRelease(addr uint64, size int, v uint64) {
 		}
 	}
 }
+
+// Reserve maps size bytes of address space that can never be accessed: any
+// load or store there faults. It is never unmapped (map handles live there
+// for the process's life).
+func Reserve(size int) ([]byte, error) { return reserve(size, false) }
