@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"syscall"
 
 	"github.com/cilium/ebpf"
@@ -79,6 +80,7 @@ func (m *Map) BatchLookupAndDelete(cursor *MapBatchCursor, keysOut, valuesOut an
 }
 
 func (m *Map) batchLookup(cursor *MapBatchCursor, keysOut, valuesOut any, del bool) (int, error) {
+	defer runtime.KeepAlive(m) // its cleanup must not close the map during the call
 	if cursor == nil {
 		return 0, errors.New("batch lookup: nil cursor")
 	}
@@ -142,6 +144,7 @@ func (m *Map) batchLookup(cursor *MapBatchCursor, keysOut, valuesOut any, del bo
 // BatchUpdate updates keys[i] to values[i] for every i, stopping at the
 // first error; it returns how many it updated.
 func (m *Map) BatchUpdate(keys, values any, opts *BatchOptions) (int, error) {
+	defer runtime.KeepAlive(m) // its cleanup must not close the map during the call
 	ks, n, err := newBatchSlots(keys, int(m.KeySize()))
 	if err != nil {
 		return 0, fmt.Errorf("batch update: keys: %w", err)
@@ -173,6 +176,7 @@ func (m *Map) BatchUpdate(keys, values any, opts *BatchOptions) (int, error) {
 // BatchDelete deletes every key, stopping at the first error; it returns
 // how many it deleted.
 func (m *Map) BatchDelete(keys any, opts *BatchOptions) (int, error) {
+	defer runtime.KeepAlive(m) // its cleanup must not close the map during the call
 	ks, n, err := newBatchSlots(keys, int(m.KeySize()))
 	if err != nil {
 		return 0, fmt.Errorf("batch delete: keys: %w", err)

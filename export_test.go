@@ -12,3 +12,6 @@ func MapAlive(id uint32) bool {
 	_, ok := maps.FromID(id)
 	return ok
 }
+
+// OpenMaps is the number of maps in the process whose memory is not freed.
+func OpenMaps() int { return maps.Open() }

@@ -3,7 +3,9 @@ package ebpfvm
 import (
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
+	"runtime"
 	"sync"
 	"syscall"
 
@@ -33,17 +35,29 @@ const (
 
 // Map is a BPF map living in this process. Its methods mirror
 // cilium/ebpf's Map; it is safe for concurrent use, also while programs
-// run and use it.
+// run and use it. Close it when done; a Map that becomes unreachable
+// without Close is closed by the garbage collector (runtime.AddCleanup),
+// as cilium/ebpf closes the file descriptors of maps it drops. Its memory
+// is freed once nothing else uses it either: the programs and maps of
+// maps that hold it, runs in flight, Memory and RingbufReader objects.
 type Map struct {
-	name string
-	m    maps.Map
+	name    string
+	m       maps.Map
+	cleanup runtime.Cleanup
+	memory  *Memory // made by Memory, once
 
 	mu    sync.Mutex
 	owner ebpf.ProgramType // of a prog array: the type of its programs
 	owned bool
 }
 
-func newMap(name string, m maps.Map) *Map { return &Map{name: name, m: m} }
+func newMap(name string, m maps.Map) *Map {
+	w := &Map{name: name, m: m}
+	w.cleanup = runtime.AddCleanup(w, closeMap, m)
+	return w
+}
+
+func closeMap(m maps.Map) { m.Close() }
 
 // MapOptions configure NewMapWithOptions.
 type MapOptions struct {
@@ -152,6 +166,7 @@ func (m *Map) Close() error {
 	if m == nil {
 		return nil
 	}
+	m.cleanup.Stop()
 	return m.m.Close()
 }
 
@@ -200,6 +215,7 @@ func (m *Map) key(key any) ([]byte, error) {
 // is a pointer to a slice (one element per CPU) or a []byte holding all
 // slots. For queues and stacks, key is nil and Lookup peeks.
 func (m *Map) Lookup(key, valueOut any) error {
+	defer runtime.KeepAlive(m) // its cleanup must not close the map during the call
 	buf, direct := valueOut.([]byte)
 	if !direct || len(buf) != m.valueBytes() {
 		buf, direct = make([]byte, m.valueBytes()), false
@@ -235,6 +251,7 @@ func (m *Map) Lookup(key, valueOut any) error {
 // LookupAndDelete looks up and deletes key; for queues and stacks (key
 // nil) it pops.
 func (m *Map) LookupAndDelete(key, valueOut any) error {
+	defer runtime.KeepAlive(m) // its cleanup must not close the map during the call
 	buf := make([]byte, m.valueBytes())
 	if q, ok := m.m.(maps.QueueMap); ok && key == nil {
 		if err := q.Pop(buf); err != nil {
@@ -256,6 +273,7 @@ func (m *Map) LookupAndDelete(key, valueOut any) error {
 // (or nil to clear the slot), for maps of maps a *Map; for queues, stacks
 // and bloom filters key is nil and Update pushes.
 func (m *Map) Update(key, value any, flags UpdateFlags) error {
+	defer runtime.KeepAlive(m) // its cleanup must not close the map during the call
 	switch v := value.(type) {
 	case *Program:
 		return m.setProgram(key, v)
@@ -300,7 +318,8 @@ func (m *Map) setProgram(key any, p *Program) error {
 	if m.owned && m.owner != p.typ {
 		return fmt.Errorf("update: %s holds %s programs, not %s: %w", m, m.owner, p.typ, syscall.EINVAL)
 	}
-	if err := pa.SetProgram(idx, progRef{p}); err != nil {
+	defer runtime.KeepAlive(p) // the program must not be collected before the slot holds it
+	if err := pa.SetProgram(idx, progRef{p.program}); err != nil {
 		return mapError("update", err)
 	}
 	m.owner, m.owned = p.typ, true
@@ -316,11 +335,14 @@ func (m *Map) setInner(key any, inner *Map) error {
 	if err != nil {
 		return err
 	}
-	return mapError("update", mm.SetInner(k, inner.m))
+	err = mapError("update", mm.SetInner(k, inner.m))
+	runtime.KeepAlive(inner) // the map must not be collected before the slot holds it
+	return err
 }
 
 // Delete removes key.
 func (m *Map) Delete(key any) error {
+	defer runtime.KeepAlive(m) // its cleanup must not close the map during the call
 	k, err := m.key(key)
 	if err != nil {
 		return err
@@ -331,6 +353,7 @@ func (m *Map) Delete(key any) error {
 // NextKey writes the key after key (the first key when key is nil) into
 // nextKeyOut; it returns ErrKeyNotExist at the end.
 func (m *Map) NextKey(key, nextKeyOut any) error {
+	defer runtime.KeepAlive(m) // its cleanup must not close the map during the call
 	var k []byte
 	if key != nil {
 		var err error
@@ -345,14 +368,88 @@ func (m *Map) NextKey(key, nextKeyOut any) error {
 	return unmarshal(nextKeyOut, next)
 }
 
-// Memory returns the live value memory of a BPF_F_MMAPABLE array: Go code
-// reads and writes it while programs run, as it would an mmap'd kernel map.
-func (m *Map) Memory() ([]byte, error) {
-	mm, ok := m.m.(interface{ Bytes() []byte })
+// Memory returns the live value memory of a BPF_F_MMAPABLE array, as
+// cilium/ebpf's Memory maps a kernel map's: Go code reads and writes it
+// while programs run. Repeated calls return the same Memory.
+func (m *Map) Memory() (*Memory, error) {
+	defer runtime.KeepAlive(m)
+	b, ok := m.m.(interface{ Bytes() []byte })
 	if !ok || m.Flags()&uint32(maps.FlagMmapable) == 0 {
-		return nil, fmt.Errorf("%s is not a BPF_F_MMAPABLE array", m)
+		return nil, fmt.Errorf("%s is not a BPF_F_MMAPABLE array: %w", m, ebpf.ErrNotSupported)
 	}
-	return mm.Bytes(), nil
+	h, ok := m.m.(interface {
+		Hold() error
+		Frozen() bool
+	})
+	if !ok {
+		return nil, fmt.Errorf("%s cannot be held", m)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.memory != nil {
+		return m.memory, nil
+	}
+	if err := h.Hold(); err != nil {
+		return nil, fmt.Errorf("memory of %s: %w", m, err)
+	}
+	mem := &Memory{b: b.Bytes(), ro: m.Flags()&uint32(maps.FlagRdonlyProg) != 0 || h.Frozen()}
+	runtime.AddCleanup(mem, releaseMap, m.m)
+	m.memory = mem
+	return mem, nil
+}
+
+func releaseMap(m maps.Map) { m.Release() }
+
+// Memory is the value memory of a BPF_F_MMAPABLE array map (Map.Memory):
+// value_size rounded up to 8 bytes, times max_entries, rounded up to
+// whole pages, shared with the programs that use the map. It keeps the
+// memory alive: reads and writes through a Memory are valid after the
+// map is closed, and the memory is freed once the map is closed, no
+// program uses it and the Memory is unreachable. As with cilium/ebpf,
+// the memory itself is only reachable through ReadAt and WriteAt, so no
+// slice of it can outlive it. Read-only when programs may not write the
+// map (BPF_F_RDONLY_PROG) or it was frozen before Memory was called, as
+// the kernel maps such maps read-only.
+type Memory struct {
+	b  []byte
+	ro bool
+}
+
+// Size returns the size of the memory in bytes.
+func (mm *Memory) Size() int { return len(mm.b) }
+
+// ReadOnly reports whether WriteAt is refused.
+func (mm *Memory) ReadOnly() bool { return mm.ro }
+
+// ReadAt implements io.ReaderAt: it copies the memory at off into p, and
+// returns io.EOF when p reaches past the end.
+func (mm *Memory) ReadAt(p []byte, off int64) (int, error) {
+	defer runtime.KeepAlive(mm) // the memory lives while mm does
+	if off < 0 || off >= int64(len(mm.b)) {
+		return 0, fmt.Errorf("read at offset %d of %d bytes of memory: out of range", off, len(mm.b))
+	}
+	n := copy(p, mm.b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// WriteAt implements io.WriterAt: it copies p into the memory at off, and
+// returns io.EOF when p reaches past the end.
+func (mm *Memory) WriteAt(p []byte, off int64) (int, error) {
+	defer runtime.KeepAlive(mm)
+	if mm.ro {
+		return 0, fmt.Errorf("write to read-only map memory: %w", syscall.EPERM)
+	}
+	if off < 0 || off >= int64(len(mm.b)) {
+		return 0, fmt.Errorf("write at offset %d of %d bytes of memory: out of range", off, len(mm.b))
+	}
+	n := copy(mm.b[off:], p)
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 // derefValue turns a pointer to a fixed-size value into the value, so that
@@ -428,6 +525,7 @@ func (m *Map) Iterate() *MapIterator { return &MapIterator{m: m} }
 // error (see Err). Entries deleted or added during the iteration may or may
 // not be seen, as with the kernel.
 func (it *MapIterator) Next(keyOut, valueOut any) bool {
+	defer runtime.KeepAlive(it.m)
 	if it.err != nil {
 		return false
 	}

@@ -66,8 +66,20 @@ type ProgramOptions struct {
 }
 
 // Program is a loaded program. It is safe to run from many goroutines at
-// once.
+// once. Close it when done; a Program that becomes unreachable without
+// Close is closed by the garbage collector (runtime.AddCleanup), as
+// cilium/ebpf closes the file descriptors of programs it drops. The prog
+// arrays that hold it and the runs in flight keep it running until they
+// let it go.
 type Program struct {
+	*program
+	cleanup runtime.Cleanup
+}
+
+// program is the state of a loaded program, shared by its Program (the
+// creator's handle) and by the prog arrays and runs that hold it (a
+// progRef): the collector may free the Program while they hold this.
+type program struct {
 	id      uint32
 	name    string
 	typ     ebpf.ProgramType
@@ -85,7 +97,7 @@ type Program struct {
 }
 
 // retain takes a reference to p; it fails once the last one is gone.
-func (p *Program) retain() error {
+func (p *program) retain() error {
 	for {
 		n := p.refs.Load()
 		if n <= 0 {
@@ -98,7 +110,7 @@ func (p *Program) retain() error {
 }
 
 // release drops a reference; the last one releases the program's maps.
-func (p *Program) release() {
+func (p *program) release() {
 	if p.refs.Add(-1) == 0 {
 		for _, m := range p.maps {
 			m.Release()
@@ -109,7 +121,7 @@ func (p *Program) release() {
 
 // progRef is a Program as prog arrays and runs hold it (maps.Ref,
 // interp.Ref): a counted reference. Prog array slots hold progRefs.
-type progRef struct{ p *Program }
+type progRef struct{ p *program }
 
 func (r progRef) Retain() error { return r.p.retain() }
 func (r progRef) Release()      { r.p.release() }
@@ -169,8 +181,9 @@ func compileProgram(insns []isa.Instruction, opts *ProgramOptions, vres *verifie
 	if err != nil {
 		return nil, err
 	}
-	p := &Program{id: programIDs.Add(1), typ: opts.Type, code: code, helpers: h, cpus: numCPU(opts.NumCPU)}
+	p := &Program{program: &program{id: programIDs.Add(1), typ: opts.Type, code: code, helpers: h, cpus: numCPU(opts.NumCPU)}}
 	p.refs.Store(1)
+	p.cleanup = runtime.AddCleanup(p, (*program).close, p.program)
 	if vres != nil && !isPacketType(opts.Type) {
 		// The verifier allows context loads and stores only through
 		// the unmodified context pointer at a constant offset, so
@@ -277,10 +290,16 @@ func (p *Program) Close() error {
 	if p == nil {
 		return nil
 	}
+	p.cleanup.Stop()
+	p.close()
+	return nil
+}
+
+// close drops the creator's reference.
+func (p *program) close() {
 	if p.closed.CompareAndSwap(false, true) {
 		p.release()
 	}
-	return nil
 }
 
 // Name returns the program's name (its function name in the ELF object).
@@ -530,7 +549,7 @@ type tailCalls struct {
 	env    *interp.Env
 	// entered are the programs this repeat of the run tail-called: held
 	// by the run, their maps granted.
-	entered []*Program
+	entered []*program
 	run     uint64 // the env.RunID of entered
 }
 
@@ -567,7 +586,7 @@ func (t *tailCalls) TailCallTarget(mapHandle, index uint64) (*interp.Code, bool,
 
 // enter makes prog runnable in this repeat of the run: held by the run
 // (once per run) and its maps granted (once per repeat).
-func (t *tailCalls) enter(prog *Program) error {
+func (t *tailCalls) enter(prog *program) error {
 	if t.run != t.env.RunID {
 		t.entered, t.run = t.entered[:0], t.env.RunID
 	}

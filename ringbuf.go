@@ -23,6 +23,7 @@ type RingbufRecord struct {
 // until a record is there, the deadline passes (os.ErrDeadlineExceeded) or
 // the reader is closed (os.ErrClosed).
 type RingbufReader struct {
+	m        *Map // keeps the map from being collected while the reader is in use
 	rb       maps.RingBufMap
 	mu       sync.Mutex
 	deadline time.Time
@@ -39,7 +40,7 @@ func NewRingbufReader(m *Map) (*RingbufReader, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s is not a ring buffer", m)
 	}
-	return &RingbufReader{rb: rb, closed: make(chan struct{})}, nil
+	return &RingbufReader{m: m, rb: rb, closed: make(chan struct{})}, nil
 }
 
 // SetDeadline sets the time after which Read returns

@@ -1,6 +1,8 @@
 package maps
 
 import (
+	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -59,6 +61,9 @@ func allocBuffer(n uint64) (*mem.Buffer, error) {
 		return nil, errf(syscall.ENOMEM, "%d bytes of map memory", n)
 	}
 	b, err := mem.Alloc(int(n))
+	if errors.Is(err, syscall.ENOMEM) {
+		return nil, fmt.Errorf("maps: %w", err)
+	}
 	if err != nil {
 		return nil, errf(syscall.ENOMEM, "%v", err)
 	}

@@ -69,6 +69,12 @@
 // is freed when that run ends (internal/interp Env.Hold). Prog array slots
 // hold a reference to programs that implement Ref.
 //
+// New checks a map's size (Size) before it allocates anything: a map
+// larger than the machine's memory, or than what is left of its Limit,
+// fails with ENOMEM; the charge is returned when the memory is freed. The
+// slots of prog arrays and arrays of maps, which are Go pointers, are
+// allocated a chunk at a time as they are first set.
+//
 // Ring buffer records must be submitted or discarded: a record left
 // reserved stops the consumer at it, as in the kernel (whose verifier
 // makes programs release them). Whoever runs unverified programs should

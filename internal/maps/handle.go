@@ -87,6 +87,13 @@ func unregister(id uint32) {
 	handles.mu.Unlock()
 }
 
+// Open returns the number of maps that exist (not yet freed).
+func Open() int {
+	handles.mu.Lock()
+	defer handles.mu.Unlock()
+	return handles.used
+}
+
 // FromHandle returns the open map whose handle is h. It is O(1) and
 // lock-free, safe concurrently with New and Close.
 func FromHandle(h uint64) (Map, bool) {
@@ -221,6 +228,13 @@ func (c *common) enter() error {
 }
 
 func (c *common) exit() { c.Release() }
+
+// Hold takes a reference for Go code that keeps using the map's memory
+// (Release returns it), and fails with EBADF after Close.
+func (c *common) Hold() error { return c.enter() }
+
+// Frozen reports whether Freeze was called.
+func (c *common) Frozen() bool { return c.frozen.Load() }
 
 // canRead and canWrite are the syscall side's permission checks
 // (FMODE_CAN_READ/WRITE of the map's fd, and freezing).
