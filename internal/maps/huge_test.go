@@ -52,6 +52,9 @@ var hugeCases = []hugeCase{
 	{"lpm 0xffffffff entries", Spec{Type: TypeLPMTrie, KeySize: 8, ValueSize: 8, MaxEntries: 0xffffffff, Flags: FlagNoPrealloc}, syscall.ENOMEM, 0, 0},
 	{"queue 16 PiB", Spec{Type: TypeQueue, ValueSize: 4 << 20, MaxEntries: 0xffffffff}, syscall.ENOMEM, 0, 16 << 50},
 	{"stack 1 TiB", Spec{Type: TypeStack, ValueSize: 1 << 20, MaxEntries: 1 << 20}, syscall.ENOMEM, 0, tib},
+	{"lru percpu hash 1 TiB", Spec{Type: TypeLRUPerCPUHash, KeySize: 1 << 20, ValueSize: 8, MaxEntries: 1 << 20}, syscall.ENOMEM, 0, tib},
+	{"bloom value 4 MiB+1", Spec{Type: TypeBloomFilter, ValueSize: 4<<20 + 1, MaxEntries: 1}, syscall.E2BIG, 0, 0},
+	{"bloom key 4 value 4 MiB+1", Spec{Type: TypeBloomFilter, KeySize: 4, ValueSize: 4<<20 + 1, MaxEntries: 1}, syscall.E2BIG, 0, 0},
 	{"queue value 4 MiB+1", Spec{Type: TypeQueue, ValueSize: 4<<20 + 1, MaxEntries: 1}, syscall.E2BIG, 0, 0},
 }
 

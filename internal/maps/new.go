@@ -234,6 +234,9 @@ func allocCheck(s *Spec) error {
 		return nil
 
 	case TypeBloomFilter:
+		if s.ValueSize > kmallocMax {
+			return errf(syscall.E2BIG, "value size %d", s.ValueSize) // bloom_map_alloc_check, first
+		}
 		if s.KeySize != 0 || s.ValueSize == 0 || s.MaxEntries == 0 || s.Flags&^bloomCreateMask != 0 || !accessOK(s.Flags) || s.MapExtra&^0xf != 0 {
 			return errf(syscall.EINVAL, "bloom_filter: bad key size, value size, max_entries, flags or map_extra")
 		}
