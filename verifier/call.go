@@ -109,9 +109,12 @@ func (v *verifier) returnFromCall(idx int) (int, error) {
 	}
 	if callee.callback {
 		// Back to the helper call: another iteration may follow, or the
-		// helper returns (see checkCallbackHelper).
-		caller.regs[0] = reg{typ: NotInit}
-		v.cbReturn = true
+		// helper returns (callbackHelper). Scalars that changed since
+		// the previous visit of the call and that nothing needed
+		// precise become unknown, so that the iterations converge.
+		if prev := v.prevLoopEntry(callee.cbHelperIdx, false); prev != nil && v.priv {
+			widenImprecise(prev, st)
+		}
 		return callee.cbHelperIdx, nil
 	}
 	caller.regs[0] = r0
@@ -203,8 +206,6 @@ func (v *verifier) checkHelperCall(idx int, in isa.Instruction) (int, bool, erro
 	if p.GPLOnly && !v.opts.GPL {
 		return 0, false, v.errf(idx, "cannot call GPL-restricted function from non-GPL compatible program")
 	}
-	cbReturn := v.cbReturn
-	v.cbReturn = false
 	meta := callMeta{releaseReg: -1}
 	for a := 0; a < 5; a++ {
 		if err := v.checkHelperArg(idx, p, a, &meta); err != nil {
@@ -261,7 +262,7 @@ func (v *verifier) checkHelperCall(idx int, in isa.Instruction) (int, bool, erro
 	}
 	// Callbacks: explore the callback, then come back here.
 	if id == FuncLoop || id == FuncForEachMapElem {
-		return v.callbackHelper(idx, p, id, &meta, cbReturn)
+		return v.callbackHelper(idx, id, &meta)
 	}
 	nonNull := false
 	if id == FuncMapLookupElem && meta.m != nil && (meta.m.Type == MapArray || meta.m.Type == MapPerCPUArray) {
@@ -614,38 +615,65 @@ func (v *verifier) checkMapFuncCompat(idx int, m *Map, id int32, name string) er
 	return nil
 }
 
-// callbackHelper explores a bpf_loop or bpf_for_each_map_elem callback.
-// The helper call is revisited after every callback return; each visit
-// queues "the helper returns now" and runs the callback once more, and
-// pruning at the call ends the iteration once the states repeat.
-func (v *verifier) callbackHelper(idx int, p *HelperProto, id int32, meta *callMeta, again bool) (int, bool, error) {
+// callbackHelper explores a bpf_loop or bpf_for_each_map_elem callback
+// as the kernel's push_callback_call does: the current path continues
+// after the call (the helper returns, after zero or more iterations), and
+// a queued path runs the callback once more. The callback's exit goes
+// back to the helper call (returnFromCall), whose next visit queues one
+// more iteration; pruning at the call, helped by the widening of
+// imprecise scalars at the callback's exit, ends the iteration once the
+// states repeat. bpf_loop stops queuing iterations once it has unrolled
+// as many as its count allows (callback_depth, the kernel's iteration
+// limit).
+func (v *verifier) callbackHelper(idx int, id int32, meta *callMeta) (int, bool, error) {
 	st := v.cur
 	caller := st.cur()
 	if len(st.frames) >= maxCallFrames {
 		return 0, false, v.errf(idx, "the call stack of %d frames is too deep", len(st.frames)+1)
 	}
-	regs := caller.regs
-	// The helper returns (after zero or more iterations).
-	ret := v.push(idx+1, idx)
-	rf := ret.cur()
-	for i := 1; i <= 5; i++ {
-		rf.regs[i] = reg{typ: NotInit}
-	}
-	rf.regs[0].setUnknownScalar()
 	sp := int(meta.subprog)
 	v.addCallEdge(v.insnSubprog[idx], sp)
+	iterate := true
+	if id == FuncLoop {
+		if r1 := &caller.regs[1]; uint64(caller.callbackDepth) >= r1.umax {
+			iterate = false
+			if v.logLevel >= 2 {
+				v.log.printf("frame%d bpf_loop iteration limit reached\n", len(st.frames)-1)
+			}
+		}
+	}
+	if iterate {
+		cb := v.push(v.subprogs[sp].start, idx)
+		v.enterCallback(cb, idx, sp, id, meta.m)
+	}
+	// The helper returns.
+	caller.callbackDepth = 0
+	for i := 1; i <= 5; i++ {
+		caller.regs[i] = reg{typ: NotInit}
+	}
+	caller.regs[0].setUnknownScalar()
+	v.scratchRegs |= 0x3f
+	return idx + 1, false, nil
+}
+
+// enterCallback adds the callback's frame to st, a copy of the state at
+// the helper call (set_loop_callback_state, map_set_for_each_callback_args):
+// the caller's registers stay as they were at the call, for the next
+// visit of the call.
+func (v *verifier) enterCallback(st *state, idx, sp int, id int32, m *Map) {
+	caller := st.cur()
+	regs := &caller.regs
 	callee := &funcState{callsite: idx, subprog: sp, frameno: len(st.frames), callback: true, cbRetMin: 0, cbRetMax: 1, cbHelperIdx: idx}
 	for i := range callee.regs {
 		callee.regs[i] = reg{typ: NotInit}
 	}
 	switch id {
 	case FuncLoop:
+		// callback_fn(u64 index, void *ctx): the kernel gives the
+		// index no bounds.
 		callee.regs[1].setUnknownScalar()
-		callee.regs[1].vo = tnumUnknown.subreg()
-		callee.regs[1].sync()
 		callee.regs[2] = regs[3]
 	case FuncForEachMapElem:
-		m := meta.m
 		callee.regs[1] = reg{typ: ConstPtrToMap, m: m}
 		callee.regs[1].markKnown(0)
 		callee.regs[1].typ = ConstPtrToMap
@@ -661,12 +689,7 @@ func (v *verifier) callbackHelper(idx int, p *HelperProto, id int32, meta *callM
 	callee.regs[regFP].markKnown(0)
 	callee.regs[regFP].typ = PtrToStack
 	callee.regs[regFP].frame = uint8(len(st.frames))
-	for i := 0; i <= 5; i++ {
-		caller.regs[i] = reg{typ: NotInit}
-	}
-	// Keep the callback's arguments in the caller for the next iteration.
-	caller.regs[1], caller.regs[2], caller.regs[3], caller.regs[4] = regs[1], regs[2], regs[3], regs[4]
+	caller.callbackDepth++
 	st.frames = append(st.frames, callee)
 	st.cbUnrollDepth++
-	return v.subprogs[sp].start, false, nil
 }

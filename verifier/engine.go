@@ -37,9 +37,6 @@ type verifier struct {
 	// scratch marks what the current instruction touched, for the log.
 	scratchRegs  uint16
 	scratchStack uint64
-	// cbReturn: the next helper call is a callback helper revisited
-	// after its callback returned.
-	cbReturn bool
 	// Precision tracking (precision.go): the instruction checked before
 	// the current one, the length of the current state's history when
 	// the current instruction started, and the backtracking scratch.
@@ -51,6 +48,12 @@ type verifier struct {
 	// maxCtxOff is the end of the furthest context access (the kernel's
 	// prog->aux->max_ctx_offset).
 	maxCtxOff int
+	// Loops whose marks are not final (prune.go): the pruned states,
+	// the number of loop heads still being explored, and a count of the
+	// precision and read marks set, to see when propagation settles.
+	backedges []backedge
+	loopHeads int
+	marks     int
 	// gl: global functions (global.go).
 	gl globals
 }
@@ -244,6 +247,9 @@ func (v *verifier) updateBranchCounts(c *checkpoint) {
 		c.branches--
 		if c.branches > 0 {
 			break
+		}
+		if c.loopHead {
+			v.loopHeadDone(c)
 		}
 		c = c.parent
 	}
@@ -466,7 +472,7 @@ func (v *verifier) checkRefLeak(idx int, callback bool) error {
 // checkMayGoto: the fall-through continues while the budget lasts (a new
 // state with a deeper may_goto depth); the jump is always possible.
 func (v *verifier) checkMayGoto(idx int, in isa.Instruction) (int, bool, error) {
-	prev := v.prevLoopEntry(idx)
+	prev := v.prevLoopEntry(idx, true)
 	st := v.push(idx+1, idx)
 	st.mayGotoDepth++
 	if prev != nil && v.priv {
@@ -476,12 +482,13 @@ func (v *verifier) checkMayGoto(idx int, in isa.Instruction) (int, bool, error) 
 }
 
 // prevLoopEntry is find_prev_entry: the state stored at idx by an earlier
-// iteration of the loop the current path is in.
-func (v *verifier) prevLoopEntry(idx int) *state {
+// iteration of the loop the current path is in. skipParent leaves out the
+// current state's own checkpoint (stored by this very visit of idx).
+func (v *verifier) prevLoopEntry(idx int, skipParent bool) *state {
 	list := v.explored[idx]
 	for k := len(list) - 1; k >= 0; k-- {
 		cp := list[k]
-		if cp == v.cur.parent || cp.branches == 0 || len(cp.st.frames) != len(v.cur.frames) {
+		if skipParent && cp == v.cur.parent || cp.branches == 0 || len(cp.st.frames) != len(v.cur.frames) {
 			continue
 		}
 		same := true

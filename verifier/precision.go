@@ -273,6 +273,7 @@ func (v *verifier) backtrackFrom(st *state, last int) {
 					v.bt.regs[fr] &^= 1 << r
 				} else {
 					x.precise = true
+					v.marks++
 				}
 			}
 			logMask := v.bt.regs[fr]
@@ -289,6 +290,7 @@ func (v *verifier) backtrackFrom(st *state, last int) {
 					v.bt.stack[fr] &^= 1 << spi
 				} else {
 					s.spill.precise = true
+					v.marks++
 				}
 			}
 			if v.logLevel >= 2 {
@@ -503,13 +505,15 @@ func (v *verifier) markAllPrecise(st *state) {
 	for cp := st.parent; cp != nil; cp = cp.st.parent {
 		for _, f := range cp.st.frames {
 			for r := range f.regs {
-				if f.regs[r].typ == Scalar {
+				if f.regs[r].typ == Scalar && !f.regs[r].precise {
 					f.regs[r].precise = true
+					v.marks++
 				}
 			}
 			for i := range f.stack {
-				if s := &f.stack[i]; s.isSpill() && s.spill.typ == Scalar {
+				if s := &f.stack[i]; s.isSpill() && s.spill.typ == Scalar && !s.spill.precise {
 					s.spill.precise = true
+					v.marks++
 				}
 			}
 		}

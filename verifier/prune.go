@@ -144,14 +144,12 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 			// precision marks that are not final: compare every scalar
 			// and make every scalar of this path precise.
 			if v.insns[idx].Opcode == isa.OpMayGoto && cp.st.mayGotoDepth != cur.mayGotoDepth && v.statesEqual(cp.st, cur, idx, cmpRange) {
-				cp.hit++
-				v.markAllPrecise(cur)
+				v.loopHit(cp, cp, idx, prev)
 				return true, nil
 			}
 			if v.isCallbackCall(idx) {
 				if v.statesEqual(cp.st, cur, idx, cmpRange) {
-					cp.hit++
-					v.markAllPrecise(cur)
+					v.loopHit(cp, cp, idx, prev)
 					return true, nil
 				}
 				continue
@@ -161,6 +159,13 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 			}
 			if !force && v.jmpsProcessed-v.prevJmps < 20 && v.processed-v.prevInsns < 100 {
 				addNew = false
+			}
+		} else if head := v.incompleteMarks(cp); head != nil {
+			// The stored state's marks are not final yet: a loop above
+			// it is still being explored.
+			if v.statesEqual(cp.st, cur, idx, cmpRange) {
+				v.loopHit(cp, head, idx, prev)
+				return true, nil
 			}
 		} else if v.statesEqual(cp.st, cur, idx, cmpNotExact) {
 			cp.hit++
@@ -216,6 +221,87 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 
 func (v *verifier) peakStatesDec() { v.curStates-- }
 
+// Loops: a state found equal to a stored state on its own path (or to one
+// whose exploration is not over) is pruned, but the stored state's
+// precision and stack read marks are not final: what its unexplored
+// paths will need precise, the pruned path needs too. As the kernel does
+// with its backedges (6.17+), the pruned state is kept, the loop's head
+// is remembered, checkpoints below a head whose exploration is not over
+// are compared by range only, and once every head is explored the marks
+// are propagated along the kept states again, until nothing changes.
+
+// backedge is a pruned loop state and the stored state it matched
+// (struct bpf_scc_backedge).
+type backedge struct {
+	st, old *state
+	idx     int
+}
+
+// maxBackedgeIters bounds the propagation (MAX_BACKEDGE_ITERS): past it,
+// every scalar on the pruned paths becomes precise.
+const maxBackedgeIters = 64
+
+// loopHit prunes the current state against cp, a stored state whose marks
+// are not final, below (or at) the loop head head.
+func (v *verifier) loopHit(cp, head *checkpoint, idx, prev int) {
+	cp.hit++
+	cur := v.cur
+	if prev >= 0 && prev != idx-1 && v.priv {
+		v.histInsn = len(cur.hist)
+		v.pushArrival(idx, prev)
+	}
+	v.propagatePrecision(cp.st, idx)
+	v.propagateStackReads(cp.st)
+	v.backedges = append(v.backedges, backedge{st: v.newState(cur), old: cp.st, idx: idx})
+	if !head.loopHead {
+		head.loopHead = true
+		v.loopHeads++
+	}
+}
+
+// incompleteMarks returns the unexplored loop head above cp (or cp
+// itself), if any (the kernel's incomplete_read_marks).
+func (v *verifier) incompleteMarks(cp *checkpoint) *checkpoint {
+	if v.loopHeads == 0 {
+		return nil
+	}
+	for c := cp; c != nil; c = c.parent {
+		if c.loopHead && c.branches > 0 {
+			return c
+		}
+	}
+	return nil
+}
+
+// loopHeadDone: every path from a loop head has been explored.
+func (v *verifier) loopHeadDone(c *checkpoint) {
+	c.loopHead = false
+	v.loopHeads--
+	if v.loopHeads > 0 {
+		return
+	}
+	saved := v.cur
+	for i := 0; ; i++ {
+		if i >= maxBackedgeIters {
+			for _, b := range v.backedges {
+				v.markAllPrecise(b.st)
+			}
+			break
+		}
+		before := v.marks
+		for _, b := range v.backedges {
+			v.cur = b.st
+			v.propagatePrecision(b.old, b.idx)
+			v.propagateStackReads(b.old)
+		}
+		if v.marks == before {
+			break
+		}
+	}
+	v.cur = saved
+	v.backedges = nil
+}
+
 func (v *verifier) isCallbackCall(idx int) bool {
 	in := v.insns[idx]
 	return in.Opcode == isa.OpCall && uint8(in.Src) == isa.CallHelper && (in.Imm == FuncLoop || in.Imm == FuncForEachMapElem)
@@ -252,10 +338,12 @@ func (v *verifier) liveRegs(cur *state, fi, idx int) uint16 {
 	if fi == len(cur.frames)-1 {
 		return v.live[idx]
 	}
-	if next := cur.frames[fi+1]; !next.callback && next.callsite+1 < len(v.live) {
-		return v.live[next.callsite+1] &^ 1
+	next := cur.frames[fi+1]
+	if next.callback {
+		// The callback returns to its helper call.
+		return v.live[next.callsite]
 	}
-	return 0x3ff
+	return v.live[next.callsite+1] &^ 1
 }
 
 // statesEqual is states_equal: every path from old was verified, so cur is
@@ -275,7 +363,7 @@ func (v *verifier) statesEqual(old, cur *state, idx int, mode cmpMode) bool {
 	}
 	for fi := range old.frames {
 		of, cf := old.frames[fi], cur.frames[fi]
-		if of.callsite != cf.callsite || of.callback != cf.callback {
+		if of.callsite != cf.callsite || of.callback != cf.callback || of.callbackDepth > cf.callbackDepth {
 			return false
 		}
 		live := v.liveRegs(cur, fi, idx)
@@ -471,6 +559,7 @@ func (v *verifier) markStackRead(fi, spi int) {
 			return
 		}
 		f.read |= bit
+		v.marks++
 		if f.written&bit != 0 {
 			return
 		}

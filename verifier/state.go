@@ -26,6 +26,9 @@ type funcState struct {
 	cbRetMin    int64
 	cbRetMax    int64
 	cbHelperIdx int
+	// callbackDepth counts the bpf_loop iterations queued from this
+	// frame since its last helper return (the kernel's callback_depth).
+	callbackDepth int
 	// Stack liveness (the kernel's REG_LIVE_READ/WRITTEN on stack
 	// slots): written has the slots this state's segment overwrote in
 	// full; read, in stored states, the slots some path from the state
@@ -67,6 +70,9 @@ type checkpoint struct {
 	parent   *checkpoint
 	hit      int
 	miss     int
+	// loopHead: a state on the current path that a loop state was
+	// pruned against; its marks are final once its branches are done.
+	loopHead bool
 }
 
 func (s *state) cur() *funcState { return s.frames[len(s.frames)-1] }

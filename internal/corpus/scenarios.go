@@ -45,6 +45,7 @@ func Scenarios() []*Scenario {
 	all = append(all, tcScenarios()...)
 	all = append(all, mapScenarios()...)
 	all = append(all, adjustScenarios()...)
+	all = append(all, callbackScenarios()...)
 	return all
 }
 
