@@ -48,6 +48,9 @@ type CollectionOptions struct {
 	// creates (see MemoryLimit); creating one past the limit fails with
 	// ENOMEM.
 	MemoryLimit *MemoryLimit
+	// VerifierBudget bounds the verifier's work on each program (see
+	// ProgramOptions.VerifierBudget).
+	VerifierBudget verifier.Budget
 }
 
 // Collection is the programs and maps of an ELF object, loaded into this

@@ -45,6 +45,11 @@ type ProgramOptions struct {
 	// checks. VerifyNone loads the program unverified, to run in checked
 	// mode: every load, store and atomic tested against the run's memory.
 	Verify VerifyMode
+	// VerifierBudget bounds the verifier's work on the program
+	// (processed instructions, stored states, state memory, wall time);
+	// zero fields are the kernel's limits. It is not the run budget
+	// (RunOptions.MaxInstructions).
+	VerifierBudget verifier.Budget
 	// ContextSize is the size of the context the verifier assumes for the
 	// generic type (ebpf.UnspecifiedProgram): accesses through r1 must
 	// stay below it. A verified program's run with a shorter Context
@@ -140,7 +145,7 @@ func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error)
 	var vres *verifier.Result
 	if opts.Verify != VerifyNone {
 		var err error
-		if vres, err = VerifyInstructions(insns, opts, &VerifyOptions{Mode: opts.Verify}); err != nil {
+		if vres, err = VerifyInstructions(insns, opts, &VerifyOptions{Mode: opts.Verify, Budget: opts.VerifierBudget}); err != nil {
 			return nil, err
 		}
 	}

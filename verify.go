@@ -159,8 +159,11 @@ type VerifyOptions struct {
 	// Helpers are the embedder's helpers, as in CollectionOptions.
 	Helpers *Helpers
 	// MaxInstructions is the verifier's processed-instruction budget
-	// (0: the kernel's 1,000,000).
+	// (0: the kernel's 1,000,000); Budget.Insns takes precedence.
 	MaxInstructions int
+	// Budget bounds the verifier's work (instructions, states, memory,
+	// time); zero fields are the kernel's limits.
+	Budget verifier.Budget
 }
 
 // VerifySpec verifies one program of a collection spec, with the
@@ -196,6 +199,7 @@ func VerifySpec(spec *ebpf.CollectionSpec, prog string, opts *VerifyOptions) (*v
 	}
 	vo.LogLevel = opts.LogLevel
 	vo.MaxInstructions = opts.MaxInstructions
+	vo.Budget = opts.Budget
 	return verifier.Verify(linked.Insns, vo)
 }
 
@@ -270,6 +274,7 @@ func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *Verif
 		GPL:             gplCompatible(opts.License),
 		Kfuncs:          kfuncProtos{opts.Helpers},
 		MaxInstructions: vo.MaxInstructions,
+		Budget:          vo.Budget,
 	})
 }
 
@@ -289,5 +294,6 @@ func (c *Collection) verifyLinked(ps *ebpf.ProgramSpec, linked *loader.Program, 
 	if vo.Mode, err = opts.Verify.verifierMode(); err != nil {
 		return nil, err
 	}
+	vo.Budget = opts.VerifierBudget
 	return verifier.Verify(linked.Insns, vo)
 }

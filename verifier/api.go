@@ -53,9 +53,39 @@ type Options struct {
 	// BPF_PSEUDO_KFUNC_CALL (src_reg 2, imm = ID); nil: none (kfunc.go).
 	Kfuncs KfuncSet
 	// MaxInstructions is the processed-instruction budget (default
-	// 1,000,000, the kernel's BPF_COMPLEXITY_LIMIT_INSNS).
+	// 1,000,000, the kernel's BPF_COMPLEXITY_LIMIT_INSNS); Budget.Insns,
+	// when set, takes precedence.
 	MaxInstructions int
+	// Budget bounds the verification's work and memory.
+	Budget Budget
 }
+
+// Budget bounds what a verification may spend, so that a host can refuse
+// a pathological program instead of spending minutes or gigabytes on it.
+// A zero field is the kernel's limit where the kernel has one, and no
+// limit where it has none. Exceeding a limit rejects the program with a
+// *Error (Insn -1 except for Insns, which names the instruction reached).
+type Budget struct {
+	// Insns bounds the instructions processed, counted as the kernel's
+	// "processed N insns" (0: 1,000,000, BPF_COMPLEXITY_LIMIT_INSNS);
+	// the error is the kernel's "BPF program is too large. Processed N
+	// insn".
+	Insns int
+	// States bounds the states stored for pruning at any one time (0:
+	// no limit, as in the kernel).
+	States int
+	// Memory bounds the bytes held by stored, queued and loop states
+	// (an estimate of the verifier's state memory; 0: no limit, as in
+	// the kernel, which charges it to the loader's memory cgroup).
+	Memory int64
+	// Time bounds the wall time of the verification (0: no limit; the
+	// kernel stops only on a fatal signal).
+	Time time.Duration
+}
+
+// maxInsnsUnpriv is BPF_MAXINSNS: BPF_PROG_LOAD refuses longer programs
+// from loaders without CAP_BPF (E2BIG, before the verifier runs).
+const maxInsnsUnpriv = 4096
 
 // Error is a program the verifier rejected: the instruction and the
 // kernel's message.

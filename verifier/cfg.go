@@ -29,7 +29,10 @@ func (v *verifier) checkStructure() error {
 		return v.errf(-1, "empty program")
 	}
 	if n > maxInsnsLimit {
-		return v.errf(-1, "program too large (%d insns)", n)
+		return v.errf(-1, "program too large (%d insns): BPF_PROG_LOAD refuses more than %d (E2BIG)", n, maxInsnsLimit)
+	}
+	if !v.priv && n > maxInsnsUnpriv {
+		return v.errf(-1, "program too large (%d insns): BPF_PROG_LOAD refuses more than %d (BPF_MAXINSNS) from unprivileged loaders (E2BIG)", n, maxInsnsUnpriv)
 	}
 	v.second = make([]bool, n)
 	starts := map[int]bool{0: true}

@@ -1,6 +1,9 @@
 package verifier
 
 import (
+	"time"
+	"unsafe"
+
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
@@ -54,6 +57,11 @@ type verifier struct {
 	backedges []backedge
 	loopHeads int
 	marks     int
+	// budget and what has been spent of it beyond instructions: the
+	// start time and the estimated bytes of stored and queued states.
+	budget Budget
+	start  time.Time
+	mem    int64
 	// gl: global functions (global.go).
 	gl globals
 }
@@ -62,6 +70,7 @@ type pendingState struct {
 	st         *state
 	insn, prev int
 	logPos     int
+	bytes      int64 // stateBytes when queued
 }
 
 func newVerifier(insns []isa.Instruction, opts *Options) *verifier {
@@ -77,10 +86,39 @@ func newVerifier(insns []isa.Instruction, opts *Options) *verifier {
 	}
 	v.logLevel = opts.LogLevel
 	v.maxInsns = opts.MaxInstructions
+	if opts.Budget.Insns > 0 {
+		v.maxInsns = opts.Budget.Insns
+	}
 	if v.maxInsns <= 0 {
 		v.maxInsns = maxInsnsLimit
 	}
+	v.budget = opts.Budget
+	v.start = time.Now()
 	return v
+}
+
+// checkBudget enforces Options.Budget's limits other than instructions
+// (those the kernel does not have).
+func (v *verifier) checkBudget() error {
+	b := &v.budget
+	if b.Memory > 0 && v.mem > b.Memory {
+		return v.errf(-1, "verifier budget exceeded: about %d bytes of verifier states (Budget.Memory %d) after %d insns", v.mem, b.Memory, v.processed)
+	}
+	if b.Time > 0 && v.processed&1023 == 0 {
+		if d := time.Since(v.start); d > b.Time {
+			return v.errf(-1, "verifier budget exceeded: %v spent (Budget.Time %v) after %d insns", d.Round(time.Millisecond), b.Time, v.processed)
+		}
+	}
+	return nil
+}
+
+// stateBytes estimates the memory a state holds.
+func stateBytes(s *state) int64 {
+	n := int64(unsafe.Sizeof(state{})) + int64(len(s.hist))*int64(unsafe.Sizeof(histEntry{})) + int64(len(s.refs))*8
+	for _, f := range s.frames {
+		n += int64(unsafe.Sizeof(funcState{})) + int64(len(f.stack))*int64(unsafe.Sizeof(slot{}))
+	}
+	return n
 }
 
 func (v *verifier) newID() uint32 {
@@ -153,6 +191,9 @@ func (v *verifier) doCheck(start int, st *state) error {
 		if v.processed > v.maxInsns {
 			return v.errf(idx, "BPF program is too large. Processed %d insn", v.processed)
 		}
+		if err := v.checkBudget(); err != nil {
+			return err
+		}
 		v.insnIdx = idx
 		v.prevInsn = prev
 		v.cur.last = prev
@@ -198,6 +239,9 @@ func (v *verifier) doCheck(start int, st *state) error {
 		if err != nil {
 			return err
 		}
+		if len(v.pending) > maxJmpSeq {
+			return v.errf(idx, "The sequence of %d jumps is too complex.", len(v.pending))
+		}
 		if v.logLevel >= 2 && !done {
 			v.printInsnState()
 		}
@@ -215,13 +259,19 @@ func (v *verifier) doCheck(start int, st *state) error {
 	}
 }
 
+// maxJmpSeq is BPF_COMPLEXITY_LIMIT_JMP_SEQ: the most states queued for
+// exploration at once.
+const maxJmpSeq = 8192
+
 // push queues a copy of the current state to explore from insn.
 func (v *verifier) push(insn, prev int) *state {
 	st := v.newState(v.cur)
 	if st.parent != nil {
 		st.parent.branches++
 	}
-	v.pending = append(v.pending, pendingState{st: st, insn: insn, prev: prev, logPos: v.log.Len()})
+	b := stateBytes(st)
+	v.pending = append(v.pending, pendingState{st: st, insn: insn, prev: prev, logPos: v.log.Len(), bytes: b})
+	v.mem += b
 	return st
 }
 
@@ -233,6 +283,7 @@ func (v *verifier) popState() (int, int, bool) {
 	}
 	p := v.pending[len(v.pending)-1]
 	v.pending = v.pending[:len(v.pending)-1]
+	v.mem -= p.bytes
 	// Nothing refers to the finished path's state: recycle it.
 	v.free = append(v.free, v.cur)
 	v.cur = p.st

@@ -481,6 +481,7 @@ func (v *verifier) checkCondJump(idx int, in isa.Instruction) (int, bool, error)
 	}
 	if deadOther {
 		// The refined jump target has no possible value: drop it.
+		v.mem -= v.pending[len(v.pending)-1].bytes
 		v.pending = v.pending[:len(v.pending)-1]
 		if other.parent != nil {
 			other.parent.branches--

@@ -193,6 +193,7 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 			v.explored[idx] = list
 			k--
 			v.peakStatesDec()
+			v.mem -= stateBytes(cp.st)
 		}
 	}
 	if !addNew || !v.priv && len(list) > maxStatesUnpriv {
@@ -208,6 +209,10 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 	v.explored[idx] = append(v.explored[idx], cp)
 	v.totalStates++
 	v.curStates++
+	v.mem += stateBytes(cp.st)
+	if v.budget.States > 0 && v.curStates > v.budget.States {
+		return false, v.errf(-1, "verifier budget exceeded: %d states stored (Budget.States %d) after %d insns", v.curStates, v.budget.States, v.processed)
+	}
 	if v.curStates > v.peakStates {
 		v.peakStates = v.curStates
 	}
@@ -252,7 +257,9 @@ func (v *verifier) loopHit(cp, head *checkpoint, idx, prev int) {
 	}
 	v.propagatePrecision(cp.st, idx)
 	v.propagateStackReads(cp.st)
-	v.backedges = append(v.backedges, backedge{st: v.newState(cur), old: cp.st, idx: idx})
+	b := backedge{st: v.newState(cur), old: cp.st, idx: idx}
+	v.backedges = append(v.backedges, b)
+	v.mem += stateBytes(b.st)
 	if !head.loopHead {
 		head.loopHead = true
 		v.loopHeads++
@@ -299,6 +306,9 @@ func (v *verifier) loopHeadDone(c *checkpoint) {
 		}
 	}
 	v.cur = saved
+	for _, b := range v.backedges {
+		v.mem -= stateBytes(b.st)
+	}
 	v.backedges = nil
 }
 

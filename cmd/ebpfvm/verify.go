@@ -30,6 +30,7 @@ func cmdVerify(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	raw := fs.Bool("raw", false, "OBJ is raw bytecode (little-endian 8-byte instructions)")
 	typ := fs.String("type", "generic", "program `type` of raw bytecode: generic, xdp, sched_cls, socket_filter, syscall, raw_tracepoint, tracing")
 	ctxSize := fs.Int("ctx-size", 0, "size in `bytes` of the generic type's context (r1)")
+	maxInsns := fs.Int("verifier-max-insns", 0, "verifier budget: refuse the program after `N` processed instructions (0: the kernel's 1000000)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return &exitError{code: 2, err: nil}
@@ -56,6 +57,7 @@ func cmdVerify(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	vo := &ebpfvm.VerifyOptions{Mode: ebpfvm.VerifyPrivileged, LogLevel: *logLevel}
+	vo.Budget.Insns = *maxInsns
 	if *untrusted {
 		vo.Mode = ebpfvm.VerifyUntrusted
 	}
