@@ -117,7 +117,8 @@ func TestOutOfBoundsIsAnError(t *testing.T) {
 	}{
 		{"read past context", prog(isa.LoadMem(isa.SizeDW, isa.R0, isa.R1, 4), isa.Exit()), 0, "past the end of context"},
 		{"null read", prog(isa.Mov64Imm(isa.R1, 0), isa.LoadMem(isa.SizeB, isa.R0, isa.R1, 0), isa.Exit()), 1, "null"},
-		{"below stack", prog(isa.StoreImm(isa.SizeDW, isa.R10, -4104, 1), isa.Mov64Imm(isa.R0, 0), isa.Exit()), 0, "8 bytes before the start of stack"},
+		{"below stack", prog(isa.StoreImm(isa.SizeDW, isa.R10, -4104, 1), isa.Mov64Imm(isa.R0, 0), isa.Exit()), 0, "3592 bytes before the start of stack"},
+		{"below the frame", prog(isa.StoreMem(isa.SizeDW, isa.R10, isa.R1, -520), isa.Mov64Imm(isa.R0, 0), isa.Exit()), 0, "8 bytes before the start of stack"},
 		{"above stack", prog(isa.StoreImm(isa.SizeW, isa.R10, -2, 1), isa.Mov64Imm(isa.R0, 0), isa.Exit()), 0, "stack"},
 		{"wild pointer", prog(isa.LoadImm64(isa.R1, 0xdeadbeef000), isa.LoadMem(isa.SizeW, isa.R0, isa.R1, 0), isa.Exit()), 2, "outside every region"},
 	}
@@ -159,20 +160,39 @@ func TestBudgetAndCallDepth(t *testing.T) {
 	}
 }
 
-func TestMayGotoBudget(t *testing.T) {
-	// r0 counts iterations of "may_goto +1; r0 += 1; goto -3" until the
-	// kernel's budget of 8M iterations runs out.
-	p := prog(isa.Mov64Imm(isa.R0, 0),
-		isa.Instruction{Opcode: isa.OpMayGoto, Offset: 2},
-		isa.ALU64Imm(isa.ALUAdd, isa.R0, 1),
-		isa.Ja(-3),
-		isa.Exit())
-	res, err := run(t, p, nil)
+// mayGotoCounter counts the iterations of "may_goto +2; r0 += 1; goto -3"
+// in r0: how many times may_goto falls through before it jumps.
+var mayGotoCounter = prog(isa.Mov64Imm(isa.R0, 0),
+	isa.Instruction{Opcode: isa.OpMayGoto, Offset: 2},
+	isa.ALU64Imm(isa.ALUAdd, isa.R0, 1),
+	isa.Ja(-3),
+	isa.Exit())
+
+func TestMayGotoCounted(t *testing.T) {
+	p, err := ebpfvm.NewProgram(mayGotoCounter, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Run(&ebpfvm.RunOptions{CountedMayGoto: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.ReturnValue != 8*1024*1024 {
 		t.Fatalf("r0 = %d, want %d", res.ReturnValue, 8*1024*1024)
+	}
+}
+
+// TestMayGotoTimed checks the default mode's structure, which does not
+// depend on the machine's speed: the loop falls through a whole number of
+// 65535-iteration rounds (the clock is read at the end of each) and stops
+// (internal/interp tests the timing with a fake clock).
+func TestMayGotoTimed(t *testing.T) {
+	res, err := run(t, mayGotoCounter, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := res.ReturnValue; n == 0 || n%0xffff != 0 {
+		t.Fatalf("r0 = %d, want a positive multiple of 65535", n)
 	}
 }
 

@@ -178,11 +178,7 @@ func compileProgram(insns []isa.Instruction, opts *ProgramOptions, vres *verifie
 	if err := registerTypeHelpers(h, opts.Type); err != nil {
 		return nil, err
 	}
-	compile := interp.Compile
-	if vres != nil {
-		compile = interp.CompileVerified
-	}
-	code, err := compile(insns, h)
+	code, err := compileCode(insns, h, vres)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +193,17 @@ func compileProgram(insns []isa.Instruction, opts *ProgramOptions, vres *verifie
 		p.ctxNeed = vres.MaxCtxOffset
 	}
 	return p, nil
+}
+
+// compileCode decodes a program: verified (vres not nil) with the facts
+// the verifier found, or unverified, in checked mode. An unverified
+// program's bpf_loop calls stay helper calls: nothing says the kernel
+// would have inlined them.
+func compileCode(insns []isa.Instruction, h *Helpers, vres *verifier.Result) (*interp.Code, error) {
+	if vres == nil {
+		return interp.Compile(insns, h)
+	}
+	return interp.CompileVerified(insns, h, interp.Facts{InlinedLoops: vres.InlinedLoops})
 }
 
 // mapUse collects the maps a program with cpus virtual CPUs uses, each
@@ -340,8 +347,17 @@ type RunOptions struct {
 	// CPU is the virtual CPU the program runs on: per-CPU maps use its
 	// slot and bpf_get_smp_processor_id returns it.
 	CPU int
-	// MaxInstructions bounds each run; 0 means about a billion.
+	// MaxInstructions bounds each run; 0 means about a billion. Each
+	// callback invocation (bpf_loop, bpf_for_each_map_elem) also takes
+	// interp.CallbackCost (16) from it, what entering a callback costs.
 	MaxInstructions uint64
+	// CountedMayGoto makes may_goto allow exactly 8M (BPF_MAX_LOOPS)
+	// iterations per function invocation, the same on every machine.
+	// By default may_goto follows Linux's x86-64 JIT: a function
+	// invocation's may_goto loops stop 250 ms after they started
+	// (the clock is read every 65535 iterations), so how many
+	// iterations a long loop gets depends on the machine's speed.
+	CountedMayGoto bool
 }
 
 // RunResult is the outcome of Program.Run.
@@ -524,7 +540,7 @@ func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*in
 		}
 	}
 	start := time.Now()
-	res, err := m.RunRepeat(p.code, args, interp.RunOptions{Budget: opts.MaxInstructions}, n, endRun)
+	res, err := m.RunRepeat(p.code, args, interp.RunOptions{Budget: opts.MaxInstructions, MayGoto: mayGotoMode(opts.CountedMayGoto)}, n, endRun)
 	if err != nil {
 		return RunResult{}, err
 	}
@@ -534,6 +550,13 @@ func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*in
 		r0 = uint64(uint32(r0))
 	}
 	return RunResult{ReturnValue: r0, Duration: elapsed / time.Duration(n), Instructions: res.Steps}, nil
+}
+
+func mayGotoMode(counted bool) interp.MayGotoMode {
+	if counted {
+		return interp.MayGotoCounted
+	}
+	return interp.MayGotoTimed
 }
 
 // grantMaps grants a program's maps to a run: the program holds them.

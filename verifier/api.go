@@ -120,6 +120,13 @@ type Result struct {
 	// BPF_PROG_TEST_RUN refuses it with EINVAL for syscall and raw
 	// tracepoint programs).
 	MaxCtxOffset int
+	// InlinedLoops are the bpf_loop call sites that the kernel's
+	// verifier replaces with an inlined loop (flags the constant 0 and
+	// the same callback at every visit), in order. The inlined loop
+	// compares nr_loops as 64 bits and leaves -E2BIG as a 32-bit value
+	// (0xfffffff9) in r0, where the helper takes nr_loops as a u32 and
+	// returns -E2BIG in 64 bits.
+	InlinedLoops []int
 	Duration     time.Duration
 }
 
@@ -138,6 +145,7 @@ func Verify(insns []isa.Instruction, opts *Options) (*Result, error) {
 		States:         v.totalStates,
 		PeakStates:     v.peakStates,
 		MaxCtxOffset:   v.maxCtxOff,
+		InlinedLoops:   v.inlinedLoops(),
 		Duration:       time.Since(start),
 	}
 	for _, sp := range v.subprogs {

@@ -254,6 +254,7 @@ func (v *verifier) checkHelperCall(idx int, in isa.Instruction) (int, bool, erro
 		}
 	}
 	if id == FuncLoop {
+		v.noteLoopCall(idx, &regs[4], int(meta.subprog))
 		// The iteration count and a zero flags argument are relied on.
 		v.markPrecise(1)
 		if r4 := &regs[4]; r4.typ == Scalar && r4.vo.equalsConst(0) {

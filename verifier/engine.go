@@ -14,6 +14,8 @@ type verifier struct {
 	pt    *ProgramType
 	priv  bool
 
+	loopInline map[int]*loopInline // bpf_loop call sites: can the kernel inline them
+
 	log      logBuf
 	logLevel int
 

@@ -71,9 +71,32 @@ func Compile(insns []isa.Instruction, h *Helpers) (*Code, error) {
 // atomics run without checks. Helpers still check the memory they are
 // given (Env.Bytes), and a run that tail-calls checked code switches to
 // checked mode for the rest of the run.
-func CompileVerified(insns []isa.Instruction, h *Helpers) (*Code, error) {
-	return compile(insns, h, false)
+//
+// facts are what the verifier found that changes how the program runs.
+func CompileVerified(insns []isa.Instruction, h *Helpers, facts Facts) (*Code, error) {
+	c, err := compile(insns, h, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, site := range facts.InlinedLoops {
+		if site < 0 || site >= len(insns) || c.insns[site].op != opCallHelper || insns[site].Imm != LoopHelperID {
+			return nil, fmt.Errorf("instruction %d is not a bpf_loop call the verifier could inline", site)
+		}
+		c.insns[site].op = opLoopInline
+	}
+	return c, nil
 }
+
+// Facts are what the verifier found about a program that the engine
+// follows, as the kernel's verifier rewrites the program with them.
+type Facts struct {
+	// InlinedLoops are the bpf_loop calls that the kernel's verifier
+	// replaces with a loop in BPF code (verifier.Result.InlinedLoops).
+	InlinedLoops []int
+}
+
+// LoopHelperID is BPF_FUNC_loop.
+const LoopHelperID = 181
 
 func compile(insns []isa.Instruction, h *Helpers, checked bool) (*Code, error) {
 	if err := isa.Validate(insns); err != nil {

@@ -141,7 +141,8 @@ const (
 	opCallX      // dst holds a helper ID
 	opCallKfunc  // imm indexes Code.helpers
 	opExit
-	opTailCall // bpf_tail_call, helper 12
+	opTailCall   // bpf_tail_call, helper 12
+	opLoopInline // bpf_loop as the kernel's verifier inlines it
 
 	// Memory.
 	opLdImm64

@@ -52,12 +52,16 @@ func (m *Machine) RunRepeat(c *Code, args [5]uint64, opts RunOptions, n int, aft
 	// regions: a caller's stack frame it wrote, the packet pointers of a
 	// writable context image.
 	m.checked = opts.Checked || c.checked
+	m.mayGoto, m.clock = opts.MayGoto, opts.Clock
+	if m.clock == nil {
+		m.clock = hostClock
+	}
 	for i := range max(n, 1) {
 		if i > 0 {
 			m.rerun(keepRegions, keepGranted)
 		}
 		m.budget, m.steps, m.tailCalls = budget, 0, 0
-		m.frames[0].maygoto = MaxLoops
+		m.enterFrame(0)
 		res, err = m.run(c, 0, 0, args)
 		if m.tailErr != nil {
 			// A tail call failed for want of resources (it fell
@@ -93,11 +97,85 @@ func (e *Env) Call(fn uint64, args [5]uint64) (uint64, error) {
 	if base >= MaxFrames {
 		return 0, fmt.Errorf("%w: callback needs frame %d of %d", ErrCallDepth, base+1, MaxFrames)
 	}
-	m.frames[base].maygoto = MaxLoops
+	m.chargeCallback()
+	m.enterFrame(base)
 	saved := m.code
 	res, err := m.run(saved, pc, base, args)
 	m.code, m.depth = saved, base-1
+	m.setStackDepth(base - 1)
 	return res.R0, err
+}
+
+// inlinedLoop is bpf_loop(nr_loops, callback, ctx, 0) as the kernel's
+// verifier inlines it (inline_bpf_loop) where flags is a known 0 and the
+// callback always the same: nr_loops is compared with BPF_MAX_LOOPS as a
+// 64-bit value, and the error is -E2BIG written by a 32-bit move
+// (0xfffffff9). The helper (internal/helpers) takes nr_loops as a u32 and
+// returns -E2BIG in 64 bits.
+func (m *Machine) inlinedLoop(nrLoops, fn, ctx uint64) (uint64, error) {
+	const e2big = 7 // Linux's E2BIG
+	if nrLoops > MaxLoops {
+		return 1<<32 - e2big, nil // -E2BIG in the low 32 bits, the high ones 0
+	}
+	for i := uint64(0); i < nrLoops; i++ {
+		r, err := m.Call(fn, [5]uint64{i, ctx})
+		if err != nil {
+			return 0, err
+		}
+		if r != 0 {
+			return i + 1, nil
+		}
+	}
+	return nrLoops, nil
+}
+
+// chargeCallback takes CallbackCost from the run's budget; what is left
+// may be less than what the run has executed, and the callback's first
+// instruction then fails with ErrBudget.
+func (m *Machine) chargeCallback() {
+	if m.budget > m.steps && m.budget-m.steps > CallbackCost {
+		m.budget -= CallbackCost
+	} else {
+		m.budget = m.steps
+	}
+}
+
+// enterFrame starts a function invocation in frame depth: a fresh may_goto
+// budget (the kernel's prologue sets the count slot and clears the
+// timestamp slot) and a stack region that ends at the frame's bottom.
+func (m *Machine) enterFrame(depth int) {
+	f := &m.frames[depth]
+	f.maygoto, f.mayGotoStarted = MaxTimedLoops, false
+	if m.mayGoto == MayGotoCounted {
+		f.maygoto = MaxLoops
+	}
+	m.setStackDepth(depth)
+}
+
+// setStackDepth limits the stack region of the region table (its first
+// entry, added by Reset) to the frames of the running function and its
+// callers: frames below it, not allocated yet in the kernel's terms, are
+// out of reach. Pointers into a caller's frame stay valid, as in the
+// kernel, where programs may pass stack pointers to callees.
+func (m *Machine) setStackDepth(depth int) {
+	m.Regions.SetStart(0, m.StackTop()-uint64(depth+1)*StackSize)
+}
+
+// mayGotoRefill is the timed may_goto's clock check
+// (bpf_check_timed_may_goto), made when an invocation's count runs out:
+// the first time it records the time and allows MaxTimedLoops more
+// iterations; later, it allows MaxTimedLoops more until MayGotoTimeout has
+// passed since that first reading, then none.
+func (m *Machine) mayGotoRefill(f *frame) uint32 {
+	now := m.clock()
+	if !f.mayGotoStarted {
+		f.mayGotoStarted, f.mayGotoStart = true, now
+		return MaxTimedLoops
+	}
+	if now-f.mayGotoStart >= int64(MayGotoTimeout) {
+		return 0
+	}
+	return MaxTimedLoops
 }
 
 // SetCallXHelpers sets the helpers that callx may reach by ID.
@@ -481,20 +559,40 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 				pc = int(in.off)
 			}
 		case opMayGoto:
+			// The count falls through while it lasts; in the timed
+			// mode, when it runs out the clock decides whether it
+			// refills (the iteration that emptied it still falls
+			// through, as in the kernel).
 			f := &m.frames[depth]
 			if f.maygoto == 0 {
 				pc = int(in.off)
 			} else {
 				f.maygoto--
+				if f.maygoto == 0 && m.mayGoto == MayGotoTimed {
+					f.maygoto = m.mayGotoRefill(f)
+				}
 			}
 
 		// Calls.
 		case opCallHelper, opCallKfunc:
 			m.depth, m.steps, m.code = depth, steps, c
 			v, err := c.helpers[in.imm](&m.Env, r[1], r[2], r[3], r[4], r[5])
-			steps, checked = m.steps, m.checked // a callback may have tail-called checked code
+			// A callback may have tail-called checked code, and took
+			// its cost from the budget.
+			steps, budget, checked = m.steps, m.budget, m.checked
 			if err != nil {
 				return Result{Steps: steps}, m.fail(c, pc-1, helperError(c.names[in.imm], err))
+			}
+			if m.stopped {
+				return Result{R0: m.stopR0, Steps: steps}, nil
+			}
+			r[0] = v
+		case opLoopInline:
+			m.depth, m.steps, m.code = depth, steps, c
+			v, err := m.inlinedLoop(r[1], r[2], r[3])
+			steps, budget, checked = m.steps, m.budget, m.checked
+			if err != nil {
+				return Result{Steps: steps}, m.fail(c, pc-1, helperError("bpf_loop", err))
 			}
 			if m.stopped {
 				return Result{R0: m.stopR0, Steps: steps}, nil
@@ -508,7 +606,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			}
 			m.depth, m.steps, m.code = depth, steps, c
 			v, err := fn(&m.Env, r[1], r[2], r[3], r[4], r[5])
-			steps, checked = m.steps, m.checked
+			steps, budget, checked = m.steps, m.budget, m.checked
 			if err != nil {
 				return Result{Steps: steps}, m.fail(c, pc-1, helperError(name, err))
 			}
@@ -529,7 +627,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			if depth+1 > m.dirty {
 				m.dirty = depth + 1 // the stack frames Reset must clear
 			}
-			m.frames[depth].maygoto = MaxLoops
+			m.enterFrame(depth)
 			r[10] = m.StackTop() - uint64(depth)*StackSize
 			pc = int(in.off)
 		case opExit:
@@ -537,6 +635,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 				return Result{R0: r[0], Steps: steps}, nil
 			}
 			depth--
+			m.setStackDepth(depth)
 			f := &m.frames[depth]
 			r[6], r[7], r[8], r[9] = f.saved[0], f.saved[1], f.saved[2], f.saved[3]
 			r[10] = f.fp
@@ -551,7 +650,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			// for) switches the run to checked mode for good.
 			if next, chk := m.tailCallTarget(r[2], r[3]); next != nil {
 				c, code, pc = next, next.insns, 0
-				m.frames[depth].maygoto = MaxLoops
+				m.enterFrame(depth)
 				if chk && !checked {
 					checked, m.checked = true, true
 				}

@@ -68,6 +68,14 @@ func (rs *Regions) Set(i int, r Region) {
 	}
 }
 
+// SetStart moves the start of region i (the stack's, as calls and returns
+// change the frames in reach).
+func (rs *Regions) SetStart(i int, start uint64) {
+	if i < rs.n {
+		rs.list[i].Start = start
+	}
+}
+
 // Truncate drops regions added after the table had n entries.
 func (rs *Regions) Truncate(n int) {
 	if n < rs.n {
