@@ -43,6 +43,7 @@ type frame struct {
 type Machine struct {
 	Env
 	stack  *mem.Buffer
+	top    uint64 // r10 of the entry function: the stack's end
 	frames [MaxFrames]frame
 	dirty  int // frames whose stack memory the last run may have written
 
@@ -64,7 +65,7 @@ func NewMachine() (*Machine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("allocating the stack: %w", err)
 	}
-	m := &Machine{stack: s, dirty: MaxFrames}
+	m := &Machine{stack: s, top: s.Addr() + StackSize*MaxFrames, dirty: MaxFrames}
 	m.machine = m
 	return m, nil
 }
@@ -73,7 +74,7 @@ func NewMachine() (*Machine, error) {
 func (m *Machine) Close() error { return m.stack.Free() }
 
 // StackTop is r10 of the entry function.
-func (m *Machine) StackTop() uint64 { return m.stack.Addr() + StackSize*MaxFrames }
+func (m *Machine) StackTop() uint64 { return m.top }
 
 // Reset prepares the machine for a new run: the stack frames the previous
 // run used are zeroed (nothing leaks from one run into the next) and the
