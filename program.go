@@ -342,8 +342,11 @@ type RunOptions struct {
 	// generic programs get a short one zero-padded.
 	Context []byte
 	// Repeat runs the program this many times on the same memory (at least
-	// once); Duration is the mean.
+	// once, at most MaxRepeat times); Duration is the mean.
 	Repeat int
+	// Progress, if set, is called after each of the Repeat runs with the
+	// number of runs done; its own time counts in Duration.
+	Progress func(done int)
 	// CPU is the virtual CPU the program runs on: per-CPU maps use its
 	// slot and bpf_get_smp_processor_id returns it.
 	CPU int
@@ -405,6 +408,9 @@ func (r *runner) buffer(n int) (*mem.Buffer, error) {
 func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 	if opts == nil {
 		opts = &RunOptions{}
+	}
+	if opts.Repeat > MaxRepeat {
+		return RunResult{}, fmt.Errorf("%w: repeat %d is more than BPF_PROG_TEST_RUN's 32-bit count allows (%d): %w", errInvalidTestRun, opts.Repeat, MaxRepeat, syscall.EINVAL)
 	}
 	if opts.CPU < 0 || opts.CPU >= p.cpus {
 		return RunResult{}, fmt.Errorf("CPU %d does not exist (the program has %d virtual CPUs)", opts.CPU, p.cpus)
@@ -539,6 +545,9 @@ func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*in
 			return nil
 		}
 	}
+	if opts.Progress != nil {
+		endRun = withProgress(endRun, opts.Progress)
+	}
 	start := time.Now()
 	res, err := m.RunRepeat(p.code, args, interp.RunOptions{Budget: opts.MaxInstructions, MayGoto: mayGotoMode(opts.CountedMayGoto)}, n, endRun)
 	if err != nil {
@@ -557,6 +566,22 @@ func mayGotoMode(counted bool) interp.MayGotoMode {
 		return interp.MayGotoCounted
 	}
 	return interp.MayGotoTimed
+}
+
+// withProgress calls progress with the number of runs done after each
+// run, and after(), if set.
+func withProgress(after func() error, progress func(int)) func() error {
+	done := 0
+	return func() error {
+		if after != nil {
+			if err := after(); err != nil {
+				return err
+			}
+		}
+		done++
+		progress(done)
+		return nil
+	}
 }
 
 // grantMaps grants a program's maps to a run: the program holds them.

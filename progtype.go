@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"syscall"
 
 	"github.com/cilium/ebpf"
 
@@ -154,6 +155,9 @@ func (p *Program) runXDP(r *runner, opts *RunOptions) (RunResult, error) {
 // shorter input is zero-extended, longer input must be zero past the end
 // (bpf_check_uarg_tail_zero).
 func ctxIn(dst, user []byte) error {
+	if len(user) > maxCtxIn {
+		return fmt.Errorf("%w: context of %d bytes is larger than a page (%d): %w", errInvalidTestRun, len(user), maxCtxIn, syscall.E2BIG)
+	}
 	for _, b := range user[min(len(user), len(dst)):] {
 		if b != 0 {
 			return testRunError("context of %d bytes is larger than the %d-byte structure and not zero past its end", len(user), len(dst))

@@ -13,7 +13,7 @@ func cmdDisasm(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	raw := fs.Bool("raw", false, "OBJ is raw bytecode")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return &exitError{code: 2}
+		return err
 	}
 	if len(pos) < 1 || len(pos) > 2 {
 		return usageError("want OBJ [PROG], got %d arguments", len(pos))
@@ -39,12 +39,15 @@ func cmdAsm(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "write the bytecode to `OUT` instead of standard output")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return &exitError{code: 2}
+		return err
 	}
 	if len(pos) != 1 {
 		return usageError("want one FILE, got %d arguments", len(pos))
 	}
-	src, err := os.ReadFile(pos[0])
+	src, err := readLimited(pos[0], maxSource)
+	if isTooLarge(err) {
+		return fmt.Errorf("%w: ebpfvm asm reads sources of at most %d MiB", err, maxSource>>20)
+	}
 	if err != nil {
 		return err
 	}

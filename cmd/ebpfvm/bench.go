@@ -3,11 +3,14 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/ebpfvm/ebpfvm/bench"
 )
@@ -26,7 +29,7 @@ func cmdBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	jsonFile := fs.String("json", "", "write the results as JSON to `FILE`")
 	svgFile := fs.String("svg", "", "draw the table as an SVG bar chart in `FILE`")
 	rounds := fs.Int("rounds", 5, "measurements per program and engine; the table shows the median")
-	batch := fs.Duration("time", 0, "how long one measurement takes (default 100ms)")
+	batch := fs.Duration("time", 100*time.Millisecond, "how long one measurement takes")
 	growth := fs.Bool("growth", true, "measure how run time grows with the work size (bpfloop, hashmap)")
 	overhead := fs.Bool("overhead", true, "measure the fixed cost of a run (the empty program)")
 	cpu := fs.Int("cpu", bench.DefaultCPU(), "run on this `CPU` (-1: do not pin)")
@@ -35,13 +38,16 @@ func cmdBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	from := fs.String("from", "", "measure nothing: print the tables (and write --svg) from the JSON `FILE` of an earlier run")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return &exitError{code: 2}
+		return err
 	}
 	if len(pos) > 0 {
 		return usageError("bench takes no arguments, got %q", pos)
 	}
 	if *unverified && *untrusted {
 		return usageError("--unverified and --untrusted exclude each other")
+	}
+	if err := checkBenchFlags(fs, *rounds, *batch, *cpu); err != nil {
+		return err
 	}
 	if *from != "" {
 		rep, err := readReport(*from)
@@ -65,8 +71,13 @@ func cmdBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return usageError("--filter %q matches no program", *filter)
 		}
 	}
+	seen := map[string]bool{}
 	for _, name := range strings.Split(*engines, ",") {
 		name = strings.TrimSpace(name)
+		if seen[name] {
+			return usageError("--engines names %q twice", name)
+		}
+		seen[name] = true
 		switch {
 		case name == bench.Interp && *unverified:
 			name = bench.InterpChecked
@@ -99,6 +110,35 @@ func cmdBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	return writeReport(rep, stdout, *markdown, *jsonFile, *svgFile)
 }
 
+// maxReport is the largest JSON report --from reads.
+const maxReport = 256 << 20
+
+// measuring are the flags that say how to measure: --from measures
+// nothing, so they make no sense with it.
+var measuring = []string{"engines", "unverified", "untrusted", "filter", "json", "rounds", "time", "growth", "overhead", "cpu", "quiet"}
+
+// checkBenchFlags refuses values the suite cannot use, rather than
+// replacing them with defaults.
+func checkBenchFlags(fs *flag.FlagSet, rounds int, batch time.Duration, cpu int) error {
+	var set []string
+	fs.Visit(func(f *flag.Flag) {
+		if slices.Contains(measuring, f.Name) {
+			set = append(set, "--"+f.Name)
+		}
+	})
+	switch {
+	case rounds < 1:
+		return usageError("--rounds must be at least 1, got %d", rounds)
+	case batch <= 0:
+		return usageError("--time must be positive, got %v", batch)
+	case cpu < -1:
+		return usageError("--cpu must be a CPU number, or -1 not to pin, got %d", cpu)
+	case fs.Lookup("from").Value.String() != "" && len(set) > 0:
+		return usageError("--from measures nothing: %s do not go with it", strings.Join(set, ", "))
+	}
+	return nil
+}
+
 func writeReport(rep *bench.Report, stdout io.Writer, markdown bool, jsonFile, svgFile string) error {
 	rep.WriteText(stdout, markdown)
 	if jsonFile != "" {
@@ -115,7 +155,7 @@ func writeReport(rep *bench.Report, stdout io.Writer, markdown bool, jsonFile, s
 }
 
 func readReport(path string) (*bench.Report, error) {
-	b, err := os.ReadFile(path)
+	b, err := readLimited(path, maxReport)
 	if err != nil {
 		return nil, err
 	}

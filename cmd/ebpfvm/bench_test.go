@@ -60,6 +60,14 @@ func TestBenchUsage(t *testing.T) {
 		{"bench", "--filter", "("},
 		{"bench", "extra"},
 		{"bench", "--unverified", "--untrusted"},
+		// Values the suite cannot use are refused, not replaced.
+		{"bench", "--rounds", "0"},
+		{"bench", "--rounds", "-3"},
+		{"bench", "--time", "-1s"},
+		{"bench", "--time", "0s"},
+		{"bench", "--cpu", "-5"},
+		{"bench", "--engines", "interp,interp"},
+		{"bench", "--from", "report.json", "--rounds", "3"},
 	} {
 		if code, _, errOut := runMain(t, "", args...); code != 2 {
 			t.Errorf("%q: exit %d, want 2 (stderr %q)", args, code, errOut)

@@ -1,13 +1,23 @@
 // Command ebpfvm runs, assembles and disassembles eBPF programs.
 //
-//	ebpfvm run [--engine interp] [--raw] [--data FILE] [--ctx FILE] [--mem FILE]
-//	           [--repeat N] [--max-insns N] [--unverified | --untrusted] [--json] OBJ [PROG]
+//	ebpfvm run [--engine interp] [--raw [--type T]] [--data FILE] [--ctx FILE] [--mem FILE]
+//	           [--repeat N] [--max-insns N] [--unverified | --untrusted] [--progress]
+//	           [--json | --dump-maps --ringbuf] OBJ [PROG]
 //	ebpfvm disasm [--raw] OBJ [PROG]
 //	ebpfvm asm [-o OUT] FILE
 //	ebpfvm maps OBJ
 //	ebpfvm verify [--log-level N] [--untrusted] [--raw [--type T] [--ctx-size N]] OBJ [PROG]
 //	ebpfvm bench [--engines …] [--unverified | --untrusted] [--filter …] [--json FILE] [--svg FILE]
 //	ebpfvm conformance-plugin [--program HEX] [MEMHEX] [--debug]
+//
+// `ebpfvm help COMMAND` and `ebpfvm COMMAND --help` show a command's flags.
+// run loads PROG and what it needs (its maps, the programs its prog arrays
+// are initialised with), not the other programs of OBJ. It reads at most
+// what the program type takes from --data, --ctx and --mem (the kernel's
+// BPF_PROG_TEST_RUN limits; 64 MiB for types without one), and runs at
+// most 2^32-1 repeats, with progress on standard error when it is a
+// terminal. Exit status: 0 success, 1 a load or run failure (or the
+// verifier's rejection), 2 bad usage.
 //
 // run and bench verify programs before they run them, as the kernel does
 // at BPF_PROG_LOAD, and run what the verifier accepts without per-access
@@ -56,11 +66,20 @@ func main() {
 
 // Main runs the command line and returns the exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 2 && args[0] == "help" {
+		// help CMD is CMD --help.
+		args = []string{args[1], "--help"}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
 		if len(args) == 0 {
+			usage(stderr)
 			return 2
 		}
+		if len(args) > 1 {
+			fmt.Fprintln(stderr, "usage: ebpfvm help [COMMAND]")
+			return 2
+		}
+		usage(stderr)
 		return 0
 	}
 	for _, c := range commands {
@@ -99,12 +118,17 @@ func usage(w io.Writer) {
 }
 
 // parseFlags parses flags that may appear before, between or after the
-// positional arguments, and returns the positional ones.
+// positional arguments, and returns the positional ones. The error is
+// flag.ErrHelp for -h and --help (the usage is printed; the exit status
+// is 0), an exit status 2 for other bad flags (the flag package has said
+// what is wrong).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, flag.ErrHelp
+		} else if err != nil {
+			return nil, &exitError{code: 2}
 		}
 		args = fs.Args()
 		if len(args) == 0 {

@@ -12,7 +12,7 @@ func cmdMaps(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("maps", "OBJ", stderr)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return &exitError{code: 2}
+		return err
 	}
 	if len(pos) != 1 {
 		return usageError("want OBJ, got %d arguments", len(pos))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -25,9 +24,22 @@ type object struct {
 }
 
 func openObject(path string, raw bool) (*object, error) {
-	b, err := os.ReadFile(path)
+	limit := maxELFObject
+	if raw {
+		limit = maxRawObject
+	}
+	b, err := readLimited(path, limit)
+	if isTooLarge(err) && raw {
+		return nil, fmt.Errorf("%w: raw bytecode is at most %d instructions (the kernel's BPF_COMPLEXITY_LIMIT_INSNS)", err, maxRawObject/8)
+	}
+	if isTooLarge(err) {
+		return nil, fmt.Errorf("%w: ebpfvm reads ELF objects of at most %d MiB", err, maxELFObject>>20)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if len(b) == 0 {
+		return nil, fmt.Errorf("%s is empty", path)
 	}
 	isELF := bytes.HasPrefix(b, elfMagic)
 	switch {
@@ -42,6 +54,9 @@ func openObject(path string, raw bool) (*object, error) {
 	case isELF:
 		spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(b))
 		if err != nil {
+			if trunc := elfTruncation(b); trunc != nil {
+				return nil, fmt.Errorf("%s: %w (%w)", path, trunc, err)
+			}
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return &object{path: path, spec: spec}, nil
@@ -75,23 +90,51 @@ func (o *object) programName(name string) (string, error) {
 	return "", usageError("%s holds %d programs: name one of %s", o.path, len(names), strings.Join(names, ", "))
 }
 
+// programType is the type of PROG (named as programName accepts it);
+// raw bytecode has rawType.
+func (o *object) programType(name string, rawType ebpf.ProgramType) (ebpf.ProgramType, error) {
+	name, err := o.programName(name)
+	if err != nil {
+		return 0, err
+	}
+	if o.raw != nil {
+		return rawType, nil
+	}
+	return o.spec.Programs[name].Type, nil
+}
+
+// loaded is a program ready to run, and the collection it belongs to
+// (nil for raw bytecode).
+type loaded struct {
+	prog *ebpfvm.Program
+	coll *ebpfvm.Collection
+}
+
 // program loads PROG ready to run, verified under mode; from an ELF
 // object, PROG loads with what it needs (its maps, the programs its prog
 // arrays are initialised with), not the object's other programs. Raw
-// bytecode is of the generic type, with a context of ctxSize bytes.
-func (o *object) program(name string, mode ebpfvm.VerifyMode, ctxSize int, trace io.Writer) (*ebpfvm.Program, error) {
+// bytecode is of rawType; of the generic type, with a context of ctxSize bytes.
+func (o *object) program(name string, mode ebpfvm.VerifyMode, rawType ebpf.ProgramType, ctxSize int, trace io.Writer) (*loaded, error) {
 	name, err := o.programName(name)
 	if err != nil {
 		return nil, err
 	}
 	if o.raw != nil {
-		return ebpfvm.NewProgram(o.raw, &ebpfvm.ProgramOptions{Verify: mode, ContextSize: ctxSize})
+		opts := &ebpfvm.ProgramOptions{Type: rawType, Verify: mode, TraceOutput: trace}
+		if rawType == ebpf.UnspecifiedProgram {
+			opts.ContextSize = ctxSize
+		}
+		p, err := ebpfvm.NewProgram(o.raw, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &loaded{prog: p}, nil
 	}
 	coll, err := ebpfvm.NewCollection(o.spec, &ebpfvm.CollectionOptions{TraceOutput: trace, Verify: mode, Programs: []string{name}})
 	if err != nil {
 		return nil, err
 	}
-	return coll.Programs[name], nil
+	return &loaded{prog: coll.Programs[name], coll: coll}, nil
 }
 
 // listing disassembles PROG (every program when name is empty).

@@ -33,7 +33,7 @@ func cmdVerify(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	maxInsns := fs.Int("verifier-max-insns", 0, "verifier budget: refuse the program after `N` processed instructions (0: the kernel's 1000000)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return &exitError{code: 2, err: nil}
+		return err
 	}
 	if len(pos) < 1 || len(pos) > 2 {
 		return usageError("want OBJ [PROG], got %d arguments", len(pos))
