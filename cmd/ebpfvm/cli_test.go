@@ -158,3 +158,21 @@ func (zeros) Read(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
+
+// TestVerifyBudget: a program over the verifier's budget is rejected with
+// a pointer to the flag that sets it; negative sizes are refused.
+func TestVerifyBudget(t *testing.T) {
+	code, out, errOut := runMain(t, "", "verify", "--log-level=0", "--verifier-max-insns", "5", autoloadObject, "xdp_good")
+	if code != 1 || !strings.Contains(out, "BPF program is too large") ||
+		!strings.Contains(errOut, "(the verifier processes at most 5 instructions: --verifier-max-insns sets the budget)") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for _, args := range [][]string{
+		{"verify", "--verifier-max-insns", "-1", autoloadObject},
+		{"verify", "--raw", "--ctx-size", "-5", filepath.Join(samples, "primes.bin")},
+	} {
+		if code, _, errOut := runMain(t, "", args...); code != 2 {
+			t.Errorf("%q: exit %d, stderr %q; want 2", args, code, errOut)
+		}
+	}
+}

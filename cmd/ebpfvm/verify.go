@@ -41,6 +41,9 @@ func cmdVerify(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *logLevel < 0 || *logLevel > 2 {
 		return usageError("--log-level must be 0, 1 or 2, got %d", *logLevel)
 	}
+	if *maxInsns < 0 || *ctxSize < 0 {
+		return usageError("--verifier-max-insns and --ctx-size cannot be negative")
+	}
 	pt, ok := rawTypes[*typ]
 	if !ok {
 		return usageError("unknown --type %q", *typ)
@@ -66,7 +69,7 @@ func cmdVerify(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 		res, err := ebpfvm.VerifyInstructions(obj.raw, &ebpfvm.ProgramOptions{Type: pt, ContextSize: *ctxSize}, vo)
-		return report(stdout, "", res, err)
+		return budgetHint(report(stdout, "", res, err), *maxInsns)
 	}
 	names := []string{progName}
 	if progName == "" {
@@ -92,12 +95,24 @@ func cmdVerify(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		res, err := ebpfvm.VerifySpec(obj.spec, n, vo)
 		if err := report(stdout, n, res, err); err != nil {
 			if len(names) == 1 {
-				return err
+				return budgetHint(err, *maxInsns)
 			}
 			rejected = append(rejected, fmt.Errorf("program %s: %w", n, err))
 		}
 	}
-	return errors.Join(rejected...)
+	return budgetHint(errors.Join(rejected...), *maxInsns)
+}
+
+// budgetHint names the flag that sets the verifier's instruction budget
+// when the verifier ran out of it.
+func budgetHint(err error, maxInsns int) error {
+	if err == nil || !strings.Contains(err.Error(), "BPF program is too large") {
+		return err
+	}
+	if maxInsns == 0 {
+		maxInsns = 1_000_000
+	}
+	return fmt.Errorf("%w\n(the verifier processes at most %d instructions: --verifier-max-insns sets the budget)", err, maxInsns)
 }
 
 // report prints the log and the verdict of one program, and returns the
