@@ -21,19 +21,16 @@ struct args {
 	__u64 calls; /* callback invocations, weighted by callback */
 };
 
-/* The callbacks count in a global variable (a counter on the caller's
- * stack would do as well, but ebpfvm's verifier is slow on it today). */
-__u64 calls;
-
+/* The callbacks count in a counter on the caller's stack. */
 static long count_one(__u64 index, void *ctx)
 {
-	calls += 1;
+	*(__u64 *)ctx += 1;
 	return 0;
 }
 
 static long count_two(__u64 index, void *ctx)
 {
-	calls += 2;
+	*(__u64 *)ctx += 2;
 	return 0;
 }
 
@@ -41,8 +38,9 @@ static long count_two(__u64 index, void *ctx)
 SEC("syscall")
 int flags_zero(struct args *a)
 {
-	calls = 0;
-	a->ret = bpf_loop(a->nr, count_one, NULL, 0);
+	__u64 calls = 0;
+
+	a->ret = bpf_loop(a->nr, count_one, &calls, 0);
 	a->calls = calls;
 	return 0;
 }
@@ -51,8 +49,9 @@ int flags_zero(struct args *a)
 SEC("syscall")
 int flags_unknown(struct args *a)
 {
-	calls = 0;
-	a->ret = bpf_loop(a->nr, count_one, NULL, a->flags);
+	__u64 calls = 0;
+
+	a->ret = bpf_loop(a->nr, count_one, &calls, a->flags);
 	a->calls = calls;
 	return 0;
 }
@@ -61,13 +60,13 @@ int flags_unknown(struct args *a)
 SEC("syscall")
 int two_callbacks(struct args *a)
 {
+	__u64 calls = 0;
 	void *cb = count_one;
 
-	calls = 0;
 	if (a->which)
 		cb = count_two;
 	OPAQUE(cb);
-	a->ret = bpf_loop(a->nr, cb, NULL, 0);
+	a->ret = bpf_loop(a->nr, cb, &calls, 0);
 	a->calls = calls;
 	return 0;
 }
