@@ -75,8 +75,8 @@ const maxBuffer uint64 = 1 << 46
 // 256 MiB steps.
 func lowHints() []uintptr {
 	hints := make([]uintptr, 0, 15)
-	for a := uintptr(1 << 28); a < 1<<32; a += 1 << 28 {
-		hints = append(hints, a)
+	for a := uint64(1 << 28); a < 1<<32; a += 1 << 28 {
+		hints = append(hints, uintptr(a))
 	}
 	return hints
 }
