@@ -74,6 +74,13 @@ func TestRunOutput(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "ringbuf events: 2 records\n  0: 01000000") || !strings.Contains(out, "\n  1: 02000000") {
 		t.Errorf("--ringbuf: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
+	// A frame that is neither IPv4 nor IPv6: the program reserves a
+	// record and discards it, which leaves bytes in the ring but no
+	// record to read.
+	code, out, errOut = runMain(t, "", "run", "--ringbuf", "--data", pkt, filepath.Join(corpusDir, "ringbuf.o"))
+	if code != 0 || !strings.Contains(out, "ringbuf events: 0 records\n") {
+		t.Errorf("--ringbuf, discarded record: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
 	for _, args := range [][]string{
 		{"run", "--json", "--dump-maps", "--data", pkt, autoloadObject, "xdp_good"},
 		{"run", "--ringbuf", "--data", pkt, autoloadObject, "xdp_good"},

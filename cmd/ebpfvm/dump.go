@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -105,6 +107,12 @@ func dumpRingbufs(w io.Writer, coll *ebpfvm.Collection) error {
 		for r.AvailableBytes() > 0 {
 			r.SetDeadline(time.Now())
 			rec, err := r.Read()
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// What was left were discarded records
+				// (bpf_ringbuf_discard): available bytes that
+				// no reader sees.
+				break
+			}
 			if err != nil {
 				r.Close()
 				return fmt.Errorf("ring buffer %s: %w", name, err)
