@@ -409,8 +409,8 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 	if opts == nil {
 		opts = &RunOptions{}
 	}
-	if opts.Repeat > MaxRepeat {
-		return RunResult{}, fmt.Errorf("%w: repeat %d is more than BPF_PROG_TEST_RUN's 32-bit count allows (%d): %w", errInvalidTestRun, opts.Repeat, MaxRepeat, syscall.EINVAL)
+	if uint64(opts.Repeat) > MaxRepeat {
+		return RunResult{}, fmt.Errorf("%w: repeat %d is more than BPF_PROG_TEST_RUN's 32-bit count allows (%d): %w", errInvalidTestRun, opts.Repeat, uint64(MaxRepeat), syscall.EINVAL)
 	}
 	if opts.CPU < 0 || opts.CPU >= p.cpus {
 		return RunResult{}, fmt.Errorf("CPU %d does not exist (the program has %d virtual CPUs)", opts.CPU, p.cpus)

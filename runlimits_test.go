@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -101,7 +102,11 @@ func TestRunRepeatLimit(t *testing.T) {
 	if _, err := p.Run(&ebpfvm.RunOptions{Repeat: 4, Progress: func(n int) { done = append(done, n) }}); err != nil || !slices.Equal(done, []int{1, 2, 3, 4}) {
 		t.Fatalf("progress %v, %v", done, err)
 	}
-	_, err = p.Run(&ebpfvm.RunOptions{Repeat: ebpfvm.MaxRepeat + 1, Progress: func(n int) {
+	if strconv.IntSize < 64 {
+		return // an int cannot hold more than MaxRepeat
+	}
+	tooMany := uint64(ebpfvm.MaxRepeat) + 1
+	_, err = p.Run(&ebpfvm.RunOptions{Repeat: int(tooMany), Progress: func(n int) {
 		if n > 1 {
 			panic("ran past the repeat limit") // a run would take minutes otherwise
 		}
