@@ -52,9 +52,12 @@ func Validate(insns []Instruction) error {
 			if n.Opcode != 0 || n.Dst != 0 || n.Src != 0 || n.Offset != 0 {
 				return insnError(i+1, n, "invalid second slot of ld_imm64 (opcode, registers and offset must be zero)")
 			}
-			if s := uint8(in.Src); s == PseudoMapFD || s == PseudoMapIdx || s == PseudoFunc {
+			// A function reference's second imm is not read (the
+			// kernel ignores it; cilium/ebpf sign-extends a backward
+			// offset into it).
+			if s := uint8(in.Src); s == PseudoMapFD || s == PseudoMapIdx {
 				if n.Imm != 0 {
-					return insnError(i+1, n, "second slot of a map or function reference ld_imm64 must have imm 0")
+					return insnError(i+1, n, "second slot of a map reference ld_imm64 must have imm 0")
 				}
 			}
 			second[i+1] = true

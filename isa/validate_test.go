@@ -25,7 +25,10 @@ func TestValidate(t *testing.T) {
 		{".insn op=0x07 dst=1 src=2 imm=1\nexit", "src_reg must be 0 with an immediate"},
 		{".insn op=0x18 dst=1", "ld_imm64 is missing its second slot"},
 		{".insn op=0x18 dst=1\n.insn op=0x07\nexit", "instruction 1 (r0 += 0): invalid second slot of ld_imm64"},
-		{".insn op=0x18 dst=1 src=1\n.insn imm=1\nexit", "second slot of a map or function reference ld_imm64 must have imm 0"},
+		{".insn op=0x18 dst=1 src=1\n.insn imm=1\nexit", "second slot of a map reference ld_imm64 must have imm 0"},
+		// cilium/ebpf sign-extends a backward function offset into the
+		// second imm; the kernel reads only the first.
+		{"f: r0 = 0\n.insn op=0x18 dst=1 src=4 imm=-2\n.insn imm=-1\nexit", ""},
 		{"goto +5\nexit", "jump out of range to 6"},
 		{"goto -2\nexit", "jump out of range to -1"},
 		{"goto +1\nr0 = 1 ll\nexit", "jump into the middle of ld_imm64 at 2"},

@@ -57,9 +57,9 @@ func (v *verifier) checkStructure() error {
 			switch uint8(in.Src) {
 			case isa.PseudoNone:
 			case isa.PseudoFunc:
-				if insns[i+1].Imm != 0 {
-					return v.errf(i, "invalid bpf_ld_imm64 insn")
-				}
+				// The kernel reads only the first imm: loaders
+				// (cilium/ebpf) sign-extend a backward offset into
+				// the second.
 				t := i + 1 + int(in.Imm)
 				if t < 0 || t >= n {
 					return v.errf(i, "jump out of range from insn %d to %d", i, t)
@@ -251,7 +251,6 @@ func (v *verifier) checkCFG() error {
 			}
 			w := all[top.next]
 			top.next++
-			isCallEdge := extra >= 0 && top.next == len(all)
 			if w < 0 || w >= n {
 				return v.errf(i, "jump out of range from insn %d to %d", i, w)
 			}
@@ -260,10 +259,11 @@ func (v *verifier) checkCFG() error {
 				st[w] = discovered
 				stack = append(stack, frame{w, 0})
 			case discovered:
-				if isCallEdge {
-					// Recursion.
-					return v.errf(i, "recursive call from insn %d to %d", i, w)
-				}
+				// A loop, or recursion through a call or a
+				// callback reference: privileged programs are
+				// explored (recursion ends at the 9th frame, "the
+				// call stack of 9 frames is too deep", as in the
+				// kernel).
 				if !v.priv {
 					return v.errf(i, "back-edge from insn %d to %d", i, w)
 				}

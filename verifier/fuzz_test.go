@@ -69,6 +69,12 @@ func FuzzVerify(f *testing.F) {
 		// unverified, so that an access the verifier should have refused
 		// shows up as a run-time check failure, not as a crash.
 		prog, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone})
+		if err != nil && strings.Contains(err.Error(), "unknown helper") {
+			// The generic type has no helpers, so the call is dead code
+			// (the verifier refuses live ones), which the loader checks
+			// and the verifier does not, as in the kernel.
+			return
+		}
 		if err != nil {
 			t.Fatalf("verified program refused by ebpfvm: %v\n%s", err, isa.Disassemble(insns))
 		}
