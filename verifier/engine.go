@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"slices"
 	"time"
 	"unsafe"
 
@@ -586,24 +587,48 @@ func widenReg(o, c *reg) {
 }
 
 // checkStackDepth is check_max_stack_depth: the deepest chain of calls
-// must fit in 512 bytes of stack and 8 frames.
+// must fit in 512 bytes of stack and 8 frames. As in the kernel, the
+// chains follow every call and callback reference in each subprogram's
+// instructions, explored or not.
 func (v *verifier) checkStackDepth() error {
 	round := func(d int) int { return (d + 15) &^ 15 }
-	var walk func(sp, depth, frames int) error
-	walk = func(sp, depth, frames int) error {
+	calls := v.staticCalls()
+	var walk func(sp, depth, frame int) error
+	walk = func(sp, depth, frame int) error {
 		depth += round(v.subprogs[sp].stackDepth)
-		if frames > maxCallFrames {
-			return v.errf(-1, "the call stack of %d frames is too deep !", frames)
-		}
 		if depth > maxStack {
-			return v.errf(-1, "combined stack size of %d calls is %d. Too large", frames, depth)
+			return v.errf(-1, "combined stack size of %d calls is %d. Too large", frame+1, depth)
 		}
-		for _, c := range v.subprogs[sp].calls {
-			if err := walk(c, depth, frames+1); err != nil {
+		for _, c := range calls[sp] {
+			if frame+1 >= maxCallFrames {
+				return v.errf(-1, "the call stack of %d frames is too deep !", frame+1)
+			}
+			if err := walk(c, depth, frame+1); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return walk(0, 0, 1)
+	return walk(0, 0, 0)
+}
+
+// staticCalls lists, for each subprogram, the subprograms its call
+// instructions and function references name, once each, in order.
+func (v *verifier) staticCalls() [][]int {
+	calls := make([][]int, len(v.subprogs))
+	for i, in := range v.insns {
+		if v.second[i] {
+			continue
+		}
+		isCall := in.Opcode == isa.OpCall && uint8(in.Src) == isa.CallLocal
+		isRef := in.Opcode == isa.OpLdImm64 && uint8(in.Src) == isa.PseudoFunc
+		if !isCall && !isRef {
+			continue
+		}
+		from, to := v.insnSubprog[i], v.insnSubprog[i+1+int(in.Imm)]
+		if !slices.Contains(calls[from], to) {
+			calls[from] = append(calls[from], to)
+		}
+	}
+	return calls
 }
