@@ -22,7 +22,7 @@ type CollectionOptions struct {
 	// those with the same ID.
 	Helpers *Helpers
 	// NumCPU is the number of virtual CPUs: per-CPU maps have a slot for
-	// each. 0 means runtime.NumCPU().
+	// each. 0 means runtime.NumCPU(); a negative number is refused.
 	NumCPU int
 	// TraceOutput receives bpf_trace_printk output; nil discards it.
 	TraceOutput io.Writer
@@ -82,6 +82,12 @@ func NewCollection(spec *ebpf.CollectionSpec, opts *CollectionOptions) (_ *Colle
 	if opts == nil {
 		opts = &CollectionOptions{}
 	}
+	if err := checkSpecs(spec); err != nil {
+		return nil, err
+	}
+	if err := checkNumCPU(opts.NumCPU); err != nil {
+		return nil, err
+	}
 	progs, mapNames, err := loadSet(spec, opts.Programs)
 	if err != nil {
 		return nil, err
@@ -113,6 +119,23 @@ func NewCollection(spec *ebpf.CollectionSpec, opts *CollectionOptions) (_ *Colle
 		}
 	}
 	return c, nil
+}
+
+// checkSpecs refuses a spec with nil entries in its maps of programs and
+// maps, which cilium/ebpf's ELF reader never makes but a hand-built spec
+// may hold.
+func checkSpecs(spec *ebpf.CollectionSpec) error {
+	for _, name := range sortedKeys(spec.Maps) {
+		if spec.Maps[name] == nil {
+			return fmt.Errorf("map %s: nil MapSpec", name)
+		}
+	}
+	for _, name := range sortedKeys(spec.Programs) {
+		if spec.Programs[name] == nil {
+			return fmt.Errorf("program %s: nil ProgramSpec", name)
+		}
+	}
+	return nil
 }
 
 // loadSet returns the names of the programs and maps of spec that loading

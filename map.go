@@ -62,7 +62,7 @@ func closeMap(m maps.Map) { m.Close() }
 // MapOptions configure NewMapWithOptions.
 type MapOptions struct {
 	// NumCPU is the number of virtual CPUs: a per-CPU map has a slot for
-	// each. 0 means runtime.NumCPU().
+	// each. 0 means runtime.NumCPU(); a negative number is refused.
 	NumCPU int
 	// MemoryLimit, when not nil, is charged for the map (see MemoryLimit).
 	MemoryLimit *MemoryLimit
@@ -118,6 +118,9 @@ func NewMap(spec *ebpf.MapSpec) (*Map, error) { return NewMapWithOptions(spec, M
 func NewMapWithOptions(spec *ebpf.MapSpec, opts MapOptions) (_ *Map, err error) {
 	if spec == nil {
 		return nil, errors.New("nil MapSpec")
+	}
+	if err := checkNumCPU(opts.NumCPU); err != nil {
+		return nil, err
 	}
 	mm, err := createMap(spec.Name, spec, numCPU(opts.NumCPU), opts.MemoryLimit)
 	if err != nil {
@@ -334,6 +337,9 @@ func (m *Map) setInner(key any, inner *Map) error {
 	k, err := m.key(key)
 	if err != nil {
 		return err
+	}
+	if inner == nil {
+		return fmt.Errorf("update: %s: nil *Map as the inner map (Delete empties a slot): %w", m, syscall.EBADF)
 	}
 	err = mapError("update", mm.SetInner(k, inner.m))
 	runtime.KeepAlive(inner) // the map must not be collected before the slot holds it

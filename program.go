@@ -36,7 +36,7 @@ type ProgramOptions struct {
 	// TraceOutput receives bpf_trace_printk output; nil discards it.
 	TraceOutput io.Writer
 	// NumCPU is the number of virtual CPUs (RunOptions.CPU ranges over
-	// them); 0 means runtime.NumCPU().
+	// them); 0 means runtime.NumCPU(); a negative number is refused.
 	NumCPU int
 	// Verify chooses the verifier's rules. By default (VerifyPrivileged)
 	// the verifier runs before the program is loaded and refuses the
@@ -141,6 +141,9 @@ func (r progRef) ID() uint32 { return r.p.id }
 func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error) {
 	if opts == nil {
 		opts = &ProgramOptions{}
+	}
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
 	var vres *verifier.Result
 	if opts.Verify != VerifyNone {
@@ -286,6 +289,23 @@ var programIDs atomic.Uint32
 // array slot from Go yields it, as the kernel yields the program's ID.
 func (p *Program) ID() uint32 { return p.id }
 
+// check refuses options no program can have: negative sizes and counts.
+func (o *ProgramOptions) check() error {
+	if o.ContextSize < 0 {
+		return fmt.Errorf("ContextSize %d is negative: %w", o.ContextSize, syscall.EINVAL)
+	}
+	return checkNumCPU(o.NumCPU)
+}
+
+// checkNumCPU refuses a negative number of virtual CPUs (0 means
+// runtime.NumCPU()).
+func checkNumCPU(n int) error {
+	if n < 0 {
+		return fmt.Errorf("NumCPU %d is negative (0 means runtime.NumCPU()): %w", n, syscall.EINVAL)
+	}
+	return nil
+}
+
 func numCPU(n int) int {
 	if n <= 0 {
 		return runtime.NumCPU()
@@ -342,7 +362,8 @@ type RunOptions struct {
 	// generic programs get a short one zero-padded.
 	Context []byte
 	// Repeat runs the program this many times on the same memory (at least
-	// once, at most MaxRepeat times); Duration is the mean.
+	// once: 0 counts as 1; at most MaxRepeat times, and not negative:
+	// EINVAL otherwise); Duration is the mean.
 	Repeat int
 	// Progress, if set, is called after each of the Repeat runs with the
 	// number of runs done; its own time counts in Duration.
@@ -408,6 +429,9 @@ func (r *runner) buffer(n int) (*mem.Buffer, error) {
 func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 	if opts == nil {
 		opts = &RunOptions{}
+	}
+	if opts.Repeat < 0 {
+		return RunResult{}, fmt.Errorf("%w: repeat %d is negative: %w", errInvalidTestRun, opts.Repeat, syscall.EINVAL)
 	}
 	if uint64(opts.Repeat) > MaxRepeat {
 		return RunResult{}, fmt.Errorf("%w: repeat %d is more than BPF_PROG_TEST_RUN's 32-bit count allows (%d): %w", errInvalidTestRun, opts.Repeat, uint64(MaxRepeat), syscall.EINVAL)

@@ -36,6 +36,9 @@ var ErrRingbufClosed = os.ErrClosed
 
 // NewRingbufReader returns a reader of m, which must be a ring buffer.
 func NewRingbufReader(m *Map) (*RingbufReader, error) {
+	if m == nil {
+		return nil, errors.New("ring buffer reader of a nil *Map")
+	}
 	rb, ok := m.m.(maps.RingBufMap)
 	if !ok {
 		return nil, fmt.Errorf("%s is not a ring buffer", m)

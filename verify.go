@@ -242,6 +242,9 @@ func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *Verif
 	if opts == nil {
 		opts = &ProgramOptions{}
 	}
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
 	if vo == nil {
 		vo = &VerifyOptions{}
 	}

@@ -1,0 +1,110 @@
+package ebpfvm_test
+
+import (
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/isa"
+)
+
+// TestMisuseErrors: API misuse found by probing as an outsider gets an
+// error that names what is wrong, never a panic and never a silent
+// default.
+func TestMisuseErrors(t *testing.T) {
+	exit, err := isa.Assemble("r0 = 1\nexit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := &ebpf.MapSpec{Name: "h", Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: 4}
+	tests := []struct {
+		name  string
+		call  func() error
+		want  string
+		errno syscall.Errno
+	}{
+		{"nil MapSpec in a CollectionSpec", func() error {
+			c, err := ebpfvm.NewCollection(&ebpf.CollectionSpec{Maps: map[string]*ebpf.MapSpec{"m": nil}}, nil)
+			c.Close()
+			return err
+		}, "map m: nil MapSpec", 0},
+		{"nil ProgramSpec in a CollectionSpec", func() error {
+			c, err := ebpfvm.NewCollection(&ebpf.CollectionSpec{Programs: map[string]*ebpf.ProgramSpec{"p": nil}}, nil)
+			c.Close()
+			return err
+		}, "program p: nil ProgramSpec", 0},
+		{"nil inner map", func() error {
+			outer, err := ebpfvm.NewMap(&ebpf.MapSpec{Name: "outer", Type: ebpf.ArrayOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: 2, InnerMap: hash})
+			if err != nil {
+				return err
+			}
+			defer outer.Close()
+			return outer.Update(uint32(0), (*ebpfvm.Map)(nil), 0)
+		}, "nil *Map as the inner map", syscall.EBADF},
+		{"ring buffer reader of nil", func() error {
+			_, err := ebpfvm.NewRingbufReader(nil)
+			return err
+		}, "nil *Map", 0},
+		{"negative NumCPU, collection", func() error {
+			c, err := ebpfvm.NewCollection(&ebpf.CollectionSpec{}, &ebpfvm.CollectionOptions{NumCPU: -1})
+			c.Close()
+			return err
+		}, "NumCPU -1 is negative", syscall.EINVAL},
+		{"negative NumCPU, map", func() error {
+			m, err := ebpfvm.NewMapWithOptions(&ebpf.MapSpec{Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: 1}, ebpfvm.MapOptions{NumCPU: -2})
+			m.Close()
+			return err
+		}, "NumCPU -2 is negative", syscall.EINVAL},
+		{"negative NumCPU, program", func() error {
+			p, err := ebpfvm.NewProgram(exit, &ebpfvm.ProgramOptions{NumCPU: -3})
+			p.Close()
+			return err
+		}, "NumCPU -3 is negative", syscall.EINVAL},
+		{"negative ContextSize", func() error {
+			p, err := ebpfvm.NewProgram(exit, &ebpfvm.ProgramOptions{ContextSize: -1})
+			p.Close()
+			return err
+		}, "ContextSize -1 is negative", syscall.EINVAL},
+		{"negative ContextSize, unverified", func() error {
+			p, err := ebpfvm.NewProgram(exit, &ebpfvm.ProgramOptions{ContextSize: -1, Verify: ebpfvm.VerifyNone})
+			p.Close()
+			return err
+		}, "ContextSize -1 is negative", syscall.EINVAL},
+		{"negative ContextSize, VerifyInstructions", func() error {
+			_, err := ebpfvm.VerifyInstructions(exit, &ebpfvm.ProgramOptions{ContextSize: -8}, nil)
+			return err
+		}, "ContextSize -8 is negative", syscall.EINVAL},
+		{"negative Repeat", func() error {
+			p, err := ebpfvm.NewProgram(exit, nil)
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			_, err = p.Run(&ebpfvm.RunOptions{Repeat: -5})
+			return err
+		}, "repeat -5 is negative", syscall.EINVAL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("panic: %v", r)
+					}
+				}()
+				err = tt.call()
+			}()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one with %q", err, tt.want)
+			}
+			if tt.errno != 0 && !errors.Is(err, tt.errno) {
+				t.Errorf("error %v does not wrap %v", err, tt.errno)
+			}
+		})
+	}
+}
