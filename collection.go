@@ -324,7 +324,7 @@ func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, opts *CollectionOptions, 
 		}
 	}
 	insns := linked.Insns
-	use := mapUse{cpus: cpus}
+	use := mapUse{cpus: cpus, typ: ps.Type}
 	p, err := func() (*Program, error) {
 		for _, ref := range linked.Maps {
 			mm := c.Maps[ref.Map]

@@ -314,18 +314,31 @@ func (m *Map) setProgram(key any, p *Program) error {
 	if p == nil {
 		return mapError("update", pa.SetProgram(idx, nil))
 	}
-	// Like the kernel (bpf_prog_map_compatible), a prog array holds
-	// programs of one type only.
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.owned && m.owner != p.typ {
-		return fmt.Errorf("update: %s holds %s programs, not %s: %w", m, m.owner, p.typ, syscall.EINVAL)
+	if err := m.claimLocked(p.typ); err != nil {
+		return fmt.Errorf("update: %w", err)
 	}
 	defer runtime.KeepAlive(p) // the program must not be collected before the slot holds it
-	if err := pa.SetProgram(idx, progRef{p.program}); err != nil {
-		return mapError("update", err)
+	return mapError("update", pa.SetProgram(idx, progRef{p.program}))
+}
+
+// claim makes a prog array hold programs of type t only, or refuses if it
+// already holds another type. Like the kernel's bpf_prog_map_compatible,
+// the first program that uses the prog array (loaded with a reference to
+// it, or stored in it) decides its type, so that a tail call never enters
+// a program made for another context.
+func (m *Map) claim(t ebpf.ProgramType) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.claimLocked(t)
+}
+
+func (m *Map) claimLocked(t ebpf.ProgramType) error {
+	if m.owned && m.owner != t {
+		return fmt.Errorf("%s holds %s programs, not %s: %w", m, m.owner, t, syscall.EINVAL)
 	}
-	m.owner, m.owned = p.typ, true
+	m.owner, m.owned = t, true
 	return nil
 }
 

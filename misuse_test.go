@@ -108,3 +108,52 @@ func TestMisuseErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestProgArrayOwner: a prog array takes the type of the first program
+// that uses it, at load as in the kernel (bpf_check_tail_call), so that a
+// program of another type cannot be stored in it and entered by a tail
+// call with a context it was not made for.
+func TestProgArrayOwner(t *testing.T) {
+	coll, err := ebpfvm.LoadCollection("testdata/corpus/tailcall.o", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer coll.Close()
+	tc, err := ebpfvm.LoadCollection("testdata/corpus/tc.o", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	generic, err := ebpfvm.NewProgram(mustAssemble(t, "r0 = 1\nexit"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer generic.Close()
+	progs := coll.Maps["tail_progs"]
+	for _, p := range []*ebpfvm.Program{tc.Programs["tc_rewrite"], generic} {
+		err := progs.Update(uint32(0), p, ebpfvm.UpdateAny)
+		if !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), "holds XDP programs, not "+p.Type().String()) {
+			t.Errorf("storing a %s program in an XDP prog array: %v, want EINVAL", p.Type(), err)
+		}
+	}
+	if err := progs.Update(uint32(0), coll.Programs["xdp_tcp"], ebpfvm.UpdateAny); err != nil {
+		t.Errorf("storing an XDP program: %v", err)
+	}
+
+	// A program of another type that refers to the prog array is refused
+	// at load.
+	_, err = ebpfvm.NewProgram(mustAssemble(t, "r2 = map[idx:0]\nr3 = 0\ncall 12\nr0 = 0\nexit"), &ebpfvm.ProgramOptions{
+		Maps: []*ebpfvm.Map{progs}, Verify: ebpfvm.VerifyNone})
+	if !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), "holds XDP programs, not Unspecified") {
+		t.Errorf("loading a generic program that uses an XDP prog array: %v, want EINVAL", err)
+	}
+}
+
+func mustAssemble(t *testing.T, src string) []isa.Instruction {
+	t.Helper()
+	insns, err := isa.Assemble(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return insns
+}

@@ -152,7 +152,7 @@ func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error)
 			return nil, err
 		}
 	}
-	use := mapUse{cpus: numCPU(opts.NumCPU)}
+	use := mapUse{cpus: numCPU(opts.NumCPU), typ: opts.Type}
 	linked, err := use.resolve(insns, opts.Maps)
 	if err != nil {
 		use.release()
@@ -213,6 +213,7 @@ func compileCode(insns []isa.Instruction, h *Helpers, vres *verifier.Result) (*i
 // retained once.
 type mapUse struct {
 	cpus int
+	typ  ebpf.ProgramType // of the program: prog arrays it uses take it
 	used []maps.Map
 }
 
@@ -224,6 +225,11 @@ func (u *mapUse) load(insns []isa.Instruction, slot int, m *Map, value bool, off
 		// where the verifier may have proven a constant-key array
 		// lookup never does.
 		return fmt.Errorf("instruction %d: %s has values for %d CPUs, the program runs on %d", slot, m, s.NumCPU, u.cpus)
+	}
+	if m.Type() == ebpf.ProgramArray {
+		if err := m.claim(u.typ); err != nil {
+			return fmt.Errorf("instruction %d: %w", slot, err)
+		}
 	}
 	v := m.m.Handle()
 	if value {

@@ -175,19 +175,29 @@ func TestCheckedModeIsSticky(t *testing.T) {
 }
 
 // TestTailCallAcrossContexts: a verified callee was proven safe for its own
-// program type and context size. A caller of another type, or one whose
-// run has less context than the callee may read, makes it run checked.
+// program type and context size. A caller of another type cannot reach it
+// (a prog array holds one type of program, as in the kernel); a caller
+// whose run has less context than the callee may read makes it run
+// checked.
 func TestTailCallAcrossContexts(t *testing.T) {
 	t.Run("type", func(t *testing.T) {
 		jump := progArray(t)
-		caller := load(t, tailCallTo(0), &ebpfvm.ProgramOptions{Type: ebpf.XDP, Maps: []*ebpfvm.Map{jump}})
+		load(t, tailCallTo(0), &ebpfvm.ProgramOptions{Type: ebpf.XDP, Maps: []*ebpfvm.Map{jump}})
 		// __sk_buff.data_end is at offset 80; an xdp_md has 24 bytes.
 		callee := load(t, "r0 = *(u32 *)(r1 +80)\nexit", &ebpfvm.ProgramOptions{Type: ebpf.SchedCLS})
+		if err := jump.Update(uint32(0), callee, ebpfvm.UpdateAny); !errors.Is(err, syscall.EINVAL) {
+			t.Fatalf("a SchedCLS program stored in an XDP program's prog array: %v, want EINVAL", err)
+		}
+		// The other order: the prog array holds a SchedCLS program, and
+		// an XDP program that uses it is refused at load.
+		jump = progArray(t)
 		if err := jump.Update(uint32(0), callee, ebpfvm.UpdateAny); err != nil {
 			t.Fatal(err)
 		}
-		_, err := caller.Run(&ebpfvm.RunOptions{Data: testPacket()})
-		wantAccessError(t, err, 0)
+		_, err := ebpfvm.NewProgram(mustAssemble(t, tailCallTo(0)), &ebpfvm.ProgramOptions{Type: ebpf.XDP, Maps: []*ebpfvm.Map{jump}})
+		if !errors.Is(err, syscall.EINVAL) {
+			t.Fatalf("an XDP program using a prog array of SchedCLS programs: %v, want EINVAL", err)
+		}
 	})
 	t.Run("context size", func(t *testing.T) {
 		jump := progArray(t)
