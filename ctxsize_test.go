@@ -8,7 +8,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
-	"github.com/ebpfvm/ebpfvm/internal/kernel"
+	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 )
 
 // BPF_PROG_TEST_RUN of syscall and raw tracepoint programs refuses a

@@ -8,7 +8,7 @@ import (
 	"github.com/cilium/ebpf/asm"
 
 	"github.com/ebpfvm/ebpfvm"
-	"github.com/ebpfvm/ebpfvm/internal/kernel"
+	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 )
 
 // Map benchmarks: the same programs run in ebpfvm and in the kernel

@@ -2,7 +2,7 @@
 # build-bpf.sh LABEL DIR: rebuild DIR/*.o from DIR/*.c with clang -target bpf.
 #
 # The objects are committed, so `go test` never needs clang; the go:generate
-# steps of internal/corpus and bench call this only to rebuild after a
+# steps of internal/testing/corpus and bench call this only to rebuild after a
 # source changes. It needs clang-19 (or $CLANG) and the libbpf headers
 # (Debian: apt-get install -y clang-19 llvm-19 libbpf-dev); without them it
 # says so and keeps the committed objects.

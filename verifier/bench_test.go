@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ebpfvm/ebpfvm/internal/kernel"
+	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 )
 
 // BenchmarkCorpus verifies every program of the accept and reject corpora

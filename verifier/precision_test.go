@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ebpfvm/ebpfvm/internal/kernel"
+	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 )
 
 // TestPrecisionLog compares the level-2 log's precision backtracking lines

@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/ebpfvm/ebpfvm/internal/kernel"
-	"github.com/ebpfvm/ebpfvm/internal/progen"
+	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
+	"github.com/ebpfvm/ebpfvm/internal/testing/progen"
 )
 
 var (

@@ -8,7 +8,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/ebpfvm/ebpfvm/internal/conformance"
+	"github.com/ebpfvm/ebpfvm/internal/testing/conformance"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 

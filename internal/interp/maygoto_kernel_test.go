@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/ebpfvm/ebpfvm/internal/interp"
-	"github.com/ebpfvm/ebpfvm/internal/kernel"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ebpfvm/ebpfvm/internal/kernel"
-	"github.com/ebpfvm/ebpfvm/internal/progen"
+	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
+	"github.com/ebpfvm/ebpfvm/internal/testing/progen"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 

@@ -12,7 +12,7 @@ func suiteDir() string {
 	if d := os.Getenv("EBPFVM_CONFORMANCE_DIR"); d != "" {
 		return d
 	}
-	return filepath.Join("..", "..", "..", "shared", "conformance", "bpf_conformance")
+	return filepath.Join("..", "..", "..", "..", "shared", "conformance", "bpf_conformance")
 }
 
 // TestSuite runs every file of the bpf_conformance suite. Outside CI a

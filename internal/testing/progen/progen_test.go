@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ebpfvm/ebpfvm/internal/kernel"
+	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/ebpfvm/ebpfvm"
-	"github.com/ebpfvm/ebpfvm/internal/kernel"
-	"github.com/ebpfvm/ebpfvm/internal/progen"
+	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
+	"github.com/ebpfvm/ebpfvm/internal/testing/progen"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 

@@ -53,7 +53,7 @@ import (
 	"github.com/cilium/ebpf"
 )
 
-//go:generate sh ../../testdata/corpus/build.sh
+//go:generate sh ../../../testdata/corpus/build.sh
 
 // Dir is the directory of the corpus sources and objects.
 func Dir() string {
@@ -61,7 +61,7 @@ func Dir() string {
 	if !ok {
 		return filepath.Join("testdata", "corpus")
 	}
-	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "corpus")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata", "corpus")
 }
 
 var specs sync.Map // object name -> *ebpf.CollectionSpec
