@@ -8,7 +8,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
-	"github.com/ebpfvm/ebpfvm/internal/corpus"
+	"github.com/ebpfvm/ebpfvm/internal/testing/corpus"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
