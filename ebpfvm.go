@@ -19,8 +19,8 @@
 package ebpfvm
 
 import (
-	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
@@ -28,15 +28,15 @@ import (
 type (
 	// HelperFunc implements a helper: it gets the run's Env and r1-r5 and
 	// returns r0. An error aborts the run.
-	HelperFunc = interp.HelperFunc
+	HelperFunc = vm.HelperFunc
 	// Helper is a helper function with its Linux ID and name.
-	Helper = interp.Helper
+	Helper = vm.Helper
 	// Helpers is a set of helpers and kfuncs keyed by ID.
-	Helpers = interp.Helpers
+	Helpers = vm.Helpers
 	// Env is what a helper sees of the run: memory regions, Stop, Value.
-	Env = interp.Env
+	Env = vm.Env
 	// RunError is a run-time failure at one instruction.
-	RunError = interp.Error
+	RunError = vm.Error
 	// HelperProto is a helper's typed prototype for the verifier: the
 	// kinds of its arguments and of its return value.
 	HelperProto = verifier.HelperProto
@@ -44,8 +44,8 @@ type (
 
 // Run-time errors, wrapped in *RunError.
 var (
-	ErrBudget       = interp.ErrBudget
-	ErrCallDepth    = interp.ErrCallDepth
-	ErrMisaligned   = interp.ErrMisaligned
+	ErrBudget       = vm.ErrBudget
+	ErrCallDepth    = vm.ErrCallDepth
+	ErrMisaligned   = vm.ErrMisaligned
 	ErrAccessDenied = mem.ErrAccessDenied
 )

@@ -8,8 +8,8 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm/internal/helpers"
-	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
@@ -61,7 +61,7 @@ func registerTypeHelpers(h *Helpers, t ebpf.ProgramType) error {
 func xdpOf(env *Env) (*xdpState, error) {
 	st, ok := env.Prog.(*xdpState)
 	if !ok {
-		return nil, fmt.Errorf("%w: not an XDP run", interp.ErrAccess)
+		return nil, fmt.Errorf("%w: not an XDP run", vm.ErrAccess)
 	}
 	return st, nil
 }
@@ -69,7 +69,7 @@ func xdpOf(env *Env) (*xdpState, error) {
 func skbOf(env *Env) (*skbState, error) {
 	st, ok := env.Prog.(*skbState)
 	if !ok {
-		return nil, fmt.Errorf("%w: not a socket buffer run", interp.ErrAccess)
+		return nil, fmt.Errorf("%w: not a socket buffer run", vm.ErrAccess)
 	}
 	return st, nil
 }

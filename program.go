@@ -17,6 +17,7 @@ import (
 	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/maps"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
@@ -88,7 +89,7 @@ type program struct {
 	id      uint32
 	name    string
 	typ     ebpf.ProgramType
-	code    *interp.Code
+	code    vm.Code
 	helpers *Helpers
 	maps    []maps.Map // maps the program references: granted at run start
 	cpus    int
@@ -125,7 +126,7 @@ func (p *program) release() {
 }
 
 // progRef is a Program as prog arrays and runs hold it (maps.Ref,
-// interp.Ref): a counted reference. Prog array slots hold progRefs.
+// vm.Ref): a counted reference. Prog array slots hold progRefs.
 type progRef struct{ p *program }
 
 func (r progRef) Retain() error { return r.p.retain() }
@@ -202,11 +203,11 @@ func compileProgram(insns []isa.Instruction, opts *ProgramOptions, vres *verifie
 // the verifier found, or unverified, in checked mode. An unverified
 // program's bpf_loop calls stay helper calls: nothing says the kernel
 // would have inlined them.
-func compileCode(insns []isa.Instruction, h *Helpers, vres *verifier.Result) (*interp.Code, error) {
+func compileCode(insns []isa.Instruction, h *Helpers, vres *verifier.Result) (vm.Code, error) {
 	if vres == nil {
-		return interp.Compile(insns, h)
+		return interp.Engine.Compile(insns, h, true, vm.Facts{})
 	}
-	return interp.CompileVerified(insns, h, interp.Facts{InlinedLoops: vres.InlinedLoops})
+	return interp.Engine.Compile(insns, h, false, vm.Facts{InlinedLoops: vres.InlinedLoops})
 }
 
 // mapUse collects the maps a program with cpus virtual CPUs uses, each
@@ -379,7 +380,7 @@ type RunOptions struct {
 	CPU int
 	// MaxInstructions bounds each run; 0 means about a billion. Each
 	// callback invocation (bpf_loop, bpf_for_each_map_elem) also takes
-	// interp.CallbackCost (16) from it, what entering a callback costs.
+	// vm.CallbackCost (16) from it, what entering a callback costs.
 	MaxInstructions uint64
 	// CountedMayGoto makes may_goto allow exactly 8M (BPF_MAX_LOOPS)
 	// iterations per function invocation, the same on every machine.
@@ -408,7 +409,7 @@ type RunResult struct {
 var runners sync.Pool
 
 type runner struct {
-	m       *interp.Machine
+	m       vm.Machine
 	scratch *mem.Buffer // contexts and generic data
 	packet  *mem.Buffer // a frame in low memory for packet programs
 	tc      tailCalls
@@ -456,7 +457,7 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 	defer p.release()
 	r, _ := runners.Get().(*runner)
 	if r == nil {
-		m, err := interp.NewMachine()
+		m, err := interp.Engine.NewMachine()
 		if err != nil {
 			return RunResult{}, err
 		}
@@ -528,10 +529,10 @@ func (p *Program) runGeneric(r *runner, opts *RunOptions) (RunResult, error) {
 	copy(data, opts.Data)
 	ctxAddr := buf.Addr()
 	dataAddr := ctxAddr + uint64(ctxLen)
-	res, err := p.repeat(r, opts, ctxLen, func(m *interp.Machine) [5]uint64 {
-		m.Regions.Add(mem.Region{Start: ctxAddr, End: ctxAddr + uint64(ctxLen), Writable: true, Kind: mem.KindContext})
-		m.Regions.Add(mem.Region{Start: dataAddr, End: dataAddr + uint64(len(data)), Writable: true, Kind: mem.KindPacket})
-		m.PacketStart, m.PacketEnd = dataAddr, dataAddr+uint64(len(data))
+	res, err := p.repeat(r, opts, ctxLen, func(env *vm.Env) [5]uint64 {
+		env.Regions.Add(mem.Region{Start: ctxAddr, End: ctxAddr + uint64(ctxLen), Writable: true, Kind: mem.KindContext})
+		env.Regions.Add(mem.Region{Start: dataAddr, End: dataAddr + uint64(len(data)), Writable: true, Kind: mem.KindPacket})
+		env.PacketStart, env.PacketEnd = dataAddr, dataAddr+uint64(len(data))
 		return [5]uint64{ctxAddr, uint64(len(opts.Context))}
 	})
 	if err != nil {
@@ -545,11 +546,12 @@ func (p *Program) runGeneric(r *runner, opts *RunOptions) (RunResult, error) {
 // repeat runs the program opts.Repeat times on the same memory. setup adds
 // the run's regions after the stack and returns r1-r5; it runs once.
 // ctxLen is the size of the context r1 points to.
-func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*interp.Machine) [5]uint64) (RunResult, error) {
+func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*vm.Env) [5]uint64) (RunResult, error) {
 	m := r.m
+	env := m.Env()
 	m.SetCallXHelpers(p.helpers)
-	r.tc = tailCalls{typ: p.typ, ctxLen: ctxLen, env: &m.Env, entered: r.tc.entered[:0]}
-	m.TailCalls = &r.tc
+	r.tc = tailCalls{typ: p.typ, ctxLen: ctxLen, env: env, entered: r.tc.entered[:0]}
+	env.TailCalls = &r.tc
 	defer func() {
 		// The run released them; the pooled runner forgets them.
 		clear(r.tc.entered)
@@ -557,10 +559,10 @@ func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*in
 	}()
 	n := max(opts.Repeat, 1)
 	m.Reset()
-	m.CPU = opts.CPU
-	args := setup(m)
+	env.CPU = opts.CPU
+	args := setup(env)
 	// The program's own maps: Run holds the program, which holds them.
-	if err := grantMaps(&m.Env, p.maps); err != nil {
+	if err := grantMaps(env, p.maps); err != nil {
 		return RunResult{}, err
 	}
 	var endRun func() error
@@ -569,7 +571,7 @@ func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*in
 		// unsubmitted ring buffer record): the kernel's verifier would
 		// have refused such a program.
 		endRun = func() error {
-			if err := helpers.EndRun(&m.Env); err != nil {
+			if err := helpers.EndRun(env); err != nil {
 				return fmt.Errorf("program %s: %w", p.name, err)
 			}
 			return nil
@@ -579,7 +581,7 @@ func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*in
 		endRun = withProgress(endRun, opts.Progress)
 	}
 	start := time.Now()
-	res, err := m.RunRepeat(p.code, args, interp.RunOptions{Budget: opts.MaxInstructions, MayGoto: mayGotoMode(opts.CountedMayGoto)}, n, endRun)
+	res, err := m.RunRepeat(p.code, args, vm.RunOptions{Budget: opts.MaxInstructions, MayGoto: mayGotoMode(opts.CountedMayGoto)}, n, endRun)
 	if err != nil {
 		return RunResult{}, err
 	}
@@ -591,11 +593,11 @@ func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*in
 	return RunResult{ReturnValue: r0, Duration: elapsed / time.Duration(n), Instructions: res.Steps}, nil
 }
 
-func mayGotoMode(counted bool) interp.MayGotoMode {
+func mayGotoMode(counted bool) vm.MayGotoMode {
 	if counted {
-		return interp.MayGotoCounted
+		return vm.MayGotoCounted
 	}
-	return interp.MayGotoTimed
+	return vm.MayGotoTimed
 }
 
 // withProgress calls progress with the number of runs done after each
@@ -615,7 +617,7 @@ func withProgress(after func() error, progress func(int)) func() error {
 }
 
 // grantMaps grants a program's maps to a run: the program holds them.
-func grantMaps(env *interp.Env, ms []maps.Map) error {
+func grantMaps(env *vm.Env, ms []maps.Map) error {
 	for _, mp := range ms {
 		if err := env.GrantMemory(mp.Handle(), mp.Regions()); err != nil {
 			return err
@@ -629,14 +631,14 @@ func grantMaps(env *interp.Env, ms []maps.Map) error {
 type tailCalls struct {
 	typ    ebpf.ProgramType
 	ctxLen int
-	env    *interp.Env
+	env    *vm.Env
 	// entered are the programs this repeat of the run tail-called: held
 	// by the run, their maps granted.
 	entered []*program
 	run     uint64 // the env.RunID of entered
 }
 
-// TailCallTarget implements interp.TailCallResolver. A verified target
+// TailCallTarget implements vm.TailCallResolver. A verified target
 // was proven safe for its own program type and context size: one of
 // another type (a prog array holds one type, but the caller may differ),
 // or one that may access more context than this run has, runs checked.
@@ -644,7 +646,7 @@ type tailCalls struct {
 // close the program meanwhile, as the kernel's RCU grace period lets a
 // program run to the end after it left its prog array. A target closed
 // and released before the run could take its reference is an empty slot.
-func (t *tailCalls) TailCallTarget(mapHandle, index uint64) (*interp.Code, bool, bool, error) {
+func (t *tailCalls) TailCallTarget(mapHandle, index uint64) (vm.Code, bool, bool, error) {
 	m, ok := maps.FromHandle(mapHandle)
 	if !ok {
 		return nil, false, false, nil

@@ -8,8 +8,8 @@ import (
 
 	"github.com/cilium/ebpf"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 // Program types run the way BPF_PROG_TEST_RUN runs them (net/bpf/test_run.c):
@@ -70,7 +70,7 @@ func (s *xdpState) hardEnd() uint64 { return s.hardStart + frameSize - sharedInf
 
 // sync writes the packet pointers into the xdp_md image and the region
 // table after they change.
-func (s *xdpState) sync(env *interp.Env) {
+func (s *xdpState) sync(env *vm.Env) {
 	ctx := mem.Slice(s.ctx, xdpMDSize)
 	binary.LittleEndian.PutUint32(ctx[0:], uint32(s.data))
 	binary.LittleEndian.PutUint32(ctx[4:], uint32(s.dataEnd))
@@ -131,11 +131,11 @@ func (p *Program) runXDP(r *runner, opts *RunOptions) (RunResult, error) {
 	clear(img)
 	binary.LittleEndian.PutUint32(img[12:], st.ingressIfindex)
 
-	res, err := p.repeat(r, opts, xdpMDSize, func(m *interp.Machine) [5]uint64 {
-		m.Regions.Add(mem.Region{Start: st.meta, End: st.dataEnd, Writable: true, Kind: mem.KindPacket}) // packetRegion
-		m.Regions.Add(mem.Region{Start: st.ctx, End: st.ctx + xdpMDSize, Kind: mem.KindContext})
-		m.Prog = st
-		st.sync(&m.Env)
+	res, err := p.repeat(r, opts, xdpMDSize, func(env *vm.Env) [5]uint64 {
+		env.Regions.Add(mem.Region{Start: st.meta, End: st.dataEnd, Writable: true, Kind: mem.KindPacket}) // packetRegion
+		env.Regions.Add(mem.Region{Start: st.ctx, End: st.ctx + xdpMDSize, Kind: mem.KindContext})
+		env.Prog = st
+		st.sync(env)
 		return [5]uint64{st.ctx}
 	})
 	if err != nil {
@@ -201,7 +201,7 @@ type skbState struct {
 	l2         bool   // data starts at the Ethernet header
 }
 
-func (s *skbState) sync(env *interp.Env) {
+func (s *skbState) sync(env *vm.Env) {
 	ctx := mem.Slice(s.ctx, skBuffSize)
 	binary.LittleEndian.PutUint32(ctx[skbLen:], uint32(s.end-s.start))
 	binary.LittleEndian.PutUint32(ctx[skbData:], uint32(s.start))
@@ -270,11 +270,11 @@ func (p *Program) runSKB(r *runner, opts *RunOptions) (RunResult, error) {
 	copy(img, in[:])
 	fillSKB(img, opts.Data, opts.Context != nil)
 
-	res, err := p.repeat(r, opts, skBuffSize, func(m *interp.Machine) [5]uint64 {
-		m.Regions.Add(mem.Region{Start: st.start, End: st.end, Writable: true, Kind: mem.KindPacket}) // packetRegion
-		m.Regions.Add(mem.Region{Start: st.ctx, End: st.ctx + skBuffSize, Writable: true, Kind: mem.KindContext})
-		m.Prog = st
-		st.sync(&m.Env)
+	res, err := p.repeat(r, opts, skBuffSize, func(env *vm.Env) [5]uint64 {
+		env.Regions.Add(mem.Region{Start: st.start, End: st.end, Writable: true, Kind: mem.KindPacket}) // packetRegion
+		env.Regions.Add(mem.Region{Start: st.ctx, End: st.ctx + skBuffSize, Writable: true, Kind: mem.KindContext})
+		env.Prog = st
+		st.sync(env)
 		return [5]uint64{st.ctx}
 	})
 	if err != nil {

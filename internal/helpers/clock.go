@@ -4,7 +4,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 // Clock is the time source of the time helpers. Each method returns
@@ -61,21 +61,21 @@ func (c *ManualClock) Advance(d time.Duration) { c.ns.Add(uint64(d)) }
 // show early.
 func initialJiffies(hz uint64) uint64 { return uint64(uint32(-int32(300 * hz))) }
 
-func (s *set) ktimeGetNS(*interp.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+func (s *set) ktimeGetNS(*vm.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
 	return s.clock.Monotonic(), nil
 }
 
-func (s *set) ktimeGetBootNS(*interp.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+func (s *set) ktimeGetBootNS(*vm.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
 	return s.clock.Boottime(), nil
 }
 
-func (s *set) ktimeGetCoarseNS(*interp.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+func (s *set) ktimeGetCoarseNS(*vm.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
 	return s.clock.Coarse(), nil
 }
 
 // jiffies64 counts ticks of s.hz since boot, from INITIAL_JIFFIES, as the
 // kernel's jiffies_64 does: the monotonic time divided by the tick.
-func (s *set) jiffies64(*interp.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+func (s *set) jiffies64(*vm.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
 	t := s.clock.Monotonic()
 	ticks := t/uint64(time.Second)*s.hz + t%uint64(time.Second)*s.hz/uint64(time.Second)
 	return initialJiffies(s.hz) + ticks, nil

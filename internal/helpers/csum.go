@@ -3,7 +3,7 @@ package helpers
 import (
 	"encoding/binary"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 // csumPartial is the kernel's csum_partial on x86-64: the ones' complement
@@ -75,7 +75,7 @@ func CsumDiff(from, to []byte, seed uint32) uint64 {
 }
 
 // bpf_csum_diff(from, from_size, to, to_size, seed).
-func csumDiff(env *interp.Env, from, fromSize, to, toSize, seed uint64) (uint64, error) {
+func csumDiff(env *vm.Env, from, fromSize, to, toSize, seed uint64) (uint64, error) {
 	f, err := env.Bytes(from, uint64(uint32(fromSize)), false)
 	if err != nil {
 		return 0, err

@@ -6,13 +6,14 @@ import (
 
 	"github.com/ebpfvm/ebpfvm/internal/helpers"
 	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
 // A program formats a message with bpf_trace_printk; the host decides
 // where trace output goes and what task the program runs as.
 func ExampleStandard() {
-	var hs interp.Helpers
+	var hs vm.Helpers
 	helpers.Register(&hs, &helpers.Config{
 		TraceOutput: os.Stdout,
 		Task:        &helpers.Task{PID: 42, TGID: 42, Comm: "example"},
@@ -33,9 +34,9 @@ func ExampleStandard() {
 	m, _ := interp.NewMachine()
 	defer m.Close()
 	m.Reset()
-	m.CPU = 1
-	res, err := m.Run(code, [5]uint64{}, interp.RunOptions{Checked: true})
-	if err := helpers.EndRun(&m.Env); err != nil {
+	m.Env().CPU = 1
+	res, err := m.Run(code, [5]uint64{}, vm.RunOptions{Checked: true})
+	if err := helpers.EndRun(m.Env()); err != nil {
 		panic(err)
 	}
 	fmt.Println(res.R0, err)

@@ -6,12 +6,13 @@ import (
 
 	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
-// vm is a machine with a 64 KiB writable buffer ("context") for calling
+// testVM is a machine with a 64 KiB writable buffer ("context") for calling
 // helpers directly or running small programs.
-type vm struct {
+type testVM struct {
 	t   testing.TB
 	m   *interp.Machine
 	buf *mem.Buffer
@@ -20,7 +21,7 @@ type vm struct {
 
 const vmBufSize = 64 << 10
 
-func newVM(t testing.TB) *vm {
+func newVM(t testing.TB) *testVM {
 	t.Helper()
 	m, err := interp.NewMachine()
 	if err != nil {
@@ -30,9 +31,9 @@ func newVM(t testing.TB) *vm {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &vm{t: t, m: m, buf: b, n: vmBufSize}
+	v := &testVM{t: t, m: m, buf: b, n: vmBufSize}
 	t.Cleanup(func() {
-		EndRun(&m.Env)
+		EndRun(m.Env())
 		m.Close()
 		b.Free()
 	})
@@ -42,22 +43,22 @@ func newVM(t testing.TB) *vm {
 
 // reset starts a new run: the region table holds the stack and the
 // first n bytes of the buffer.
-func (v *vm) reset() {
+func (v *testVM) reset() {
 	v.m.Reset()
-	v.m.Regions.Add(mem.Region{Start: v.buf.Addr(), End: v.buf.Addr() + uint64(v.n), Writable: true, Kind: mem.KindContext})
+	v.m.Env().Regions.Add(mem.Region{Start: v.buf.Addr(), End: v.buf.Addr() + uint64(v.n), Writable: true, Kind: mem.KindContext})
 }
 
-func (v *vm) env() *interp.Env    { return &v.m.Env }
-func (v *vm) addr(off int) uint64 { return v.buf.Addr() + uint64(off) }
-func (v *vm) mem() []byte         { return v.buf.Bytes() }
+func (v *testVM) env() *vm.Env        { return v.m.Env() }
+func (v *testVM) addr(off int) uint64 { return v.buf.Addr() + uint64(off) }
+func (v *testVM) mem() []byte         { return v.buf.Bytes() }
 
 // put copies b to offset off and returns its address.
-func (v *vm) put(off int, b []byte) uint64 {
+func (v *testVM) put(off int, b []byte) uint64 {
 	copy(v.buf.Bytes()[off:], b)
 	return v.addr(off)
 }
 
-func (v *vm) u64s(off int, vals ...uint64) uint64 {
+func (v *testVM) u64s(off int, vals ...uint64) uint64 {
 	for i, x := range vals {
 		binary.LittleEndian.PutUint64(v.buf.Bytes()[off+8*i:], x)
 	}
@@ -65,7 +66,7 @@ func (v *vm) u64s(off int, vals ...uint64) uint64 {
 }
 
 // call calls a helper directly.
-func (v *vm) call(fn interp.HelperFunc, args ...uint64) (uint64, error) {
+func (v *testVM) call(fn vm.HelperFunc, args ...uint64) (uint64, error) {
 	var a [5]uint64
 	copy(a[:], args)
 	return fn(v.env(), a[0], a[1], a[2], a[3], a[4])
@@ -73,13 +74,13 @@ func (v *vm) call(fn interp.HelperFunc, args ...uint64) (uint64, error) {
 
 // run assembles src and runs it with r1 = the buffer's address, r2 = its
 // size, in checked mode, with the helpers hs.
-func (v *vm) run(src string, hs []interp.Helper) (uint64, error) {
+func (v *testVM) run(src string, hs []vm.Helper) (uint64, error) {
 	v.t.Helper()
 	insns, err := isa.Assemble(src)
 	if err != nil {
 		v.t.Fatalf("assembling: %v", err)
 	}
-	var h interp.Helpers
+	var h vm.Helpers
 	for _, hp := range hs {
 		h.Register(hp)
 	}
@@ -88,6 +89,6 @@ func (v *vm) run(src string, hs []interp.Helper) (uint64, error) {
 		v.t.Fatalf("compiling: %v", err)
 	}
 	v.reset()
-	res, err := v.m.Run(code, [5]uint64{v.buf.Addr(), uint64(v.n)}, interp.RunOptions{Checked: true})
+	res, err := v.m.Run(code, [5]uint64{v.buf.Addr(), uint64(v.n)}, vm.RunOptions{Checked: true})
 	return res.R0, err
 }

@@ -4,9 +4,9 @@
 // printf family, string conversion, probe reads, ring buffers, callbacks
 // (bpf_loop, bpf_for_each_map_elem), spin locks and csum_diff.
 //
-// Standard returns them as interp.Helper values, ready to register:
+// Standard returns them as vm.Helper values, ready to register:
 //
-//	var hs interp.Helpers
+//	var hs vm.Helpers
 //	for _, h := range helpers.Standard(&helpers.Config{TraceOutput: os.Stderr}) {
 //		hs.Register(h)
 //	}
@@ -18,7 +18,7 @@
 // program. A Go error from a HelperFunc aborts the run; helpers return one
 // only for what the kernel's verifier would have ruled out before the
 // program ran: a pointer argument outside every region the run was given
-// (wrapping interp.ErrAccess), a map handle that names no map, a callback
+// (wrapping vm.ErrAccess), a map handle that names no map, a callback
 // that is not one, a second bpf_spin_lock. The probe_read helpers are the
 // exception the kernel makes too: their source may be any address, and a
 // bad one yields a zeroed destination and -EFAULT (or -ERANGE, for the
@@ -48,7 +48,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
@@ -108,23 +108,23 @@ type Task struct {
 }
 
 // Standard returns the helpers of this package, configured by cfg (nil
-// means the zero Config). The result can be passed to interp.Helpers.Register
+// means the zero Config). The result can be passed to vm.Helpers.Register
 // one by one, or used through Register.
-func Standard(cfg *Config) []interp.Helper {
+func Standard(cfg *Config) []vm.Helper {
 	s := newSet(cfg)
-	out := make([]interp.Helper, 0, len(s.funcs))
+	out := make([]vm.Helper, 0, len(s.funcs))
 	for _, f := range s.funcs {
 		id, ok := isa.HelperID(f.name)
 		if !ok {
 			panic("helpers: unknown helper name " + f.name)
 		}
-		out = append(out, interp.Helper{ID: id, Name: "bpf_" + f.name, Func: f.fn})
+		out = append(out, vm.Helper{ID: id, Name: "bpf_" + f.name, Func: f.fn})
 	}
 	return out
 }
 
 // Register adds the Standard helpers to h.
-func Register(h *interp.Helpers, cfg *Config) error {
+func Register(h *vm.Helpers, cfg *Config) error {
 	for _, hp := range Standard(cfg) {
 		if err := h.Register(hp); err != nil {
 			return err
@@ -135,7 +135,7 @@ func Register(h *interp.Helpers, cfg *Config) error {
 
 type namedFunc struct {
 	name string // without "bpf_"
-	fn   interp.HelperFunc
+	fn   vm.HelperFunc
 }
 
 // set is one configured instance of the helpers.

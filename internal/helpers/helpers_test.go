@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
@@ -29,7 +29,7 @@ func testConfig(clock Clock, trace *bytes.Buffer) *Config {
 }
 
 // helper returns the HelperFunc of a helper by name (without "bpf_").
-func helper(t testing.TB, hs []interp.Helper, name string) interp.HelperFunc {
+func helper(t testing.TB, hs []vm.Helper, name string) vm.HelperFunc {
 	t.Helper()
 	for _, h := range hs {
 		if h.Name == "bpf_"+name {
@@ -75,7 +75,7 @@ func TestStandardIDsAndNames(t *testing.T) {
 			t.Errorf("%s: ID %d, want %d", name, got, id)
 		}
 	}
-	var h interp.Helpers
+	var h vm.Helpers
 	if err := Register(&h, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func equalU64(a, b []uint64) bool {
 func TestTaskHelpers(t *testing.T) {
 	hs := Standard(testConfig(nil, nil))
 	v := newVM(t)
-	v.m.CPU = 5
+	v.m.Env().CPU = 5
 	for name, want := range map[string]uint64{
 		"get_current_pid_tgid": 1200<<32 | 1234,
 		"get_current_uid_gid":  100<<32 | 1000,
@@ -198,7 +198,7 @@ func TestTaskHelpers(t *testing.T) {
 			t.Errorf("get_current_comm(%d) wrote %q, want %q", tc.size, got, want)
 		}
 	}
-	if _, err := v.call(comm, 0x10, 16); !errors.Is(err, interp.ErrAccess) {
+	if _, err := v.call(comm, 0x10, 16); !errors.Is(err, vm.ErrAccess) {
 		t.Errorf("get_current_comm to a bad address: %v", err)
 	}
 	// A comm longer than 15 bytes is cut, as TASK_COMM_LEN does.
@@ -238,7 +238,7 @@ func TestProbeRead(t *testing.T) {
 			t.Errorf("%s of 0 bytes = %d, %v", name, r, err)
 		}
 		// A bad destination is a fault of the run.
-		if _, err := v.call(fn, 0x20, 4, src); !errors.Is(err, interp.ErrAccess) {
+		if _, err := v.call(fn, 0x20, 4, src); !errors.Is(err, vm.ErrAccess) {
 			t.Errorf("%s to a bad address: %v", name, err)
 		}
 	}
@@ -280,7 +280,7 @@ func TestTracePrintk(t *testing.T) {
 	var out bytes.Buffer
 	cfg := testConfig(nil, &out)
 	v := newVM(t)
-	v.m.CPU = 2
+	v.m.Env().CPU = 2
 	fn := helper(t, Standard(cfg), "trace_printk")
 	put := func(s string) (uint64, uint64) { return v.put(1000, []byte(s)), uint64(len(s)) }
 	f, n := put("x=%d s=%s\x00")
@@ -328,7 +328,7 @@ func TestTracePrintk(t *testing.T) {
 			t.Errorf("message of %d bytes", out.Len())
 		}
 	}
-	if _, err := v.call(fn, 0x40, 4); !errors.Is(err, interp.ErrAccess) {
+	if _, err := v.call(fn, 0x40, 4); !errors.Is(err, vm.ErrAccess) {
 		t.Errorf("trace_printk of a bad format: %v", err)
 	}
 	// Without an output the helper still formats and returns the length.
@@ -370,11 +370,11 @@ func TestSnprintf(t *testing.T) {
 	if r, _ := v.call(snprintfHelper, v.addr(0), 64, f2, bad, 8); r != 3 || string(v.mem()[:3]) != "[]\x00" {
 		t.Errorf("snprintf of a bad string = %d %q", r, v.mem()[:3])
 	}
-	if _, err := v.call(snprintfHelper, v.addr(0), 64, 0x10, 0, 0); !errors.Is(err, interp.ErrAccess) {
+	if _, err := v.call(snprintfHelper, v.addr(0), 64, 0x10, 0, 0); !errors.Is(err, vm.ErrAccess) {
 		t.Errorf("snprintf with a bad format: %v", err)
 	}
 	copy(v.mem()[vmBufSize-4:], "abcd")
-	if _, err := v.call(snprintfHelper, v.addr(0), 64, v.addr(vmBufSize-4), 0, 0); !errors.Is(err, interp.ErrAccess) {
+	if _, err := v.call(snprintfHelper, v.addr(0), 64, v.addr(vmBufSize-4), 0, 0); !errors.Is(err, vm.ErrAccess) {
 		t.Errorf("snprintf with an unterminated format: %v", err)
 	}
 }
@@ -436,7 +436,7 @@ func TestStrtol(t *testing.T) {
 	if r, _ := v.call(strtoul, buf, 4, 0, res); r != errno(einval) || v.mem()[64] != 0 {
 		t.Errorf("bpf_strtoul of a negative = %d, res %d", int64(r), v.mem()[64])
 	}
-	if _, err := v.call(strtol, buf, 4, 0, 0x30); !errors.Is(err, interp.ErrAccess) {
+	if _, err := v.call(strtol, buf, 4, 0, 0x30); !errors.Is(err, vm.ErrAccess) {
 		t.Errorf("bpf_strtol to a bad res: %v", err)
 	}
 }
@@ -472,7 +472,7 @@ func TestStrncmp(t *testing.T) {
 		t.Errorf("strncmp at the end = %d, %v", int64(r), err)
 	}
 	s1 = v.put(0, []byte("abc"))
-	if _, err := v.call(strncmp, s1, 3, v.addr(vmBufSize-2)); !errors.Is(err, interp.ErrAccess) {
+	if _, err := v.call(strncmp, s1, 3, v.addr(vmBufSize-2)); !errors.Is(err, vm.ErrAccess) {
 		t.Errorf("strncmp past the end: %v", err)
 	}
 }
@@ -497,7 +497,7 @@ func TestCsumDiffValues(t *testing.T) {
 	if r, err := v.call(csumDiff, 0, 0, a, 4, 0); r != 0x5445 || err != nil {
 		t.Errorf("bpf_csum_diff = %#x, %v", r, err)
 	}
-	if _, err := v.call(csumDiff, 0x40, 4, a, 4, 0); !errors.Is(err, interp.ErrAccess) {
+	if _, err := v.call(csumDiff, 0x40, 4, a, 4, 0); !errors.Is(err, vm.ErrAccess) {
 		t.Errorf("bpf_csum_diff from a bad address: %v", err)
 	}
 }
@@ -580,10 +580,10 @@ func TestSpinLock(t *testing.T) {
 	if _, err := v.call(unlock, l1); err == nil {
 		t.Error("unlocking a free lock succeeded")
 	}
-	if _, err := v.call(lock, v.addr(2)); !errors.Is(err, interp.ErrMisaligned) {
+	if _, err := v.call(lock, v.addr(2)); !errors.Is(err, vm.ErrMisaligned) {
 		t.Errorf("misaligned lock: %v", err)
 	}
-	if _, err := v.call(lock, 0x100); !errors.Is(err, interp.ErrAccess) {
+	if _, err := v.call(lock, 0x100); !errors.Is(err, vm.ErrAccess) {
 		t.Errorf("lock at a bad address: %v", err)
 	}
 	// Exiting with the lock held: EndRun releases and reports it.
@@ -607,7 +607,7 @@ func TestSpinLock(t *testing.T) {
 	// A lock nobody releases times out instead of hanging.
 	w := newVM(t)
 	v.call(lock, l1)
-	w.m.Regions.Add(mem.Region{Start: l1, End: l1 + 64, Writable: true})
+	w.m.Env().Regions.Add(mem.Region{Start: l1, End: l1 + 64, Writable: true})
 	start := time.Now()
 	if _, err := w.call(lock, l1); err == nil || time.Since(start) < 200*time.Millisecond {
 		t.Errorf("contended lock: %v after %v", err, time.Since(start))

@@ -1,7 +1,7 @@
 package helpers
 
 import (
-	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 // maxLoops is BPF_MAX_LOOPS, the most iterations bpf_loop accepts.
@@ -12,7 +12,7 @@ const maxLoops = 1 << 23
 // stops early when the callback returns non-zero (the verifier allows 0
 // and 1). It returns the number of calls made; -EINVAL for non-zero flags,
 // -E2BIG for more than 1<<23 loops.
-func loop(env *interp.Env, nrLoops, fn, ctx, flags, _ uint64) (uint64, error) {
+func loop(env *vm.Env, nrLoops, fn, ctx, flags, _ uint64) (uint64, error) {
 	if flags != 0 {
 		return errno(einval), nil
 	}

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"syscall"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/maps"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 // mapFuncs returns the map, ring buffer and bpf_for_each_map_elem helpers.
@@ -33,14 +33,14 @@ func (s *set) mapFuncs() []namedFunc {
 // name are its own (which the program holds) and inner maps it looked up
 // (which mapLookupElem holds); an unverified program may pass the handle
 // of any open map, which the run then holds.
-func lookupMap(env *interp.Env, helper string, h uint64) (maps.Map, error) {
+func lookupMap(env *vm.Env, helper string, h uint64) (maps.Map, error) {
 	m, _, err := useMap(env, helper, h)
 	return m, err
 }
 
 // useMap is lookupMap that also reports whether the map's memory is
 // granted to this repeat of the run already.
-func useMap(env *interp.Env, helper string, h uint64) (m maps.Map, granted bool, err error) {
+func useMap(env *vm.Env, helper string, h uint64) (m maps.Map, granted bool, err error) {
 	m, ok := maps.FromHandle(h)
 	if ok {
 		granted = env.Granted(h)
@@ -68,7 +68,7 @@ func result(err error) (uint64, error) {
 // slot for per-CPU maps), or 0. The map's memory is granted to the run.
 // For maps of maps the result is the inner map's handle, which is no
 // memory.
-func mapLookupElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
+func mapLookupElem(env *vm.Env, h, key, _, _, _ uint64) (uint64, error) {
 	m, granted, err := useMap(env, "map_lookup_elem", h)
 	if err != nil {
 		return 0, err
@@ -99,7 +99,7 @@ func mapLookupElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
 // proves that the map retained is the one the slot named (a freed map's
 // handle could otherwise name a newer map). After a few lost races it
 // gives up and returns 0, as if the element had gone.
-func lookupInner(env *interp.Env, outer maps.Map, k []byte) uint64 {
+func lookupInner(env *vm.Env, outer maps.Map, k []byte) uint64 {
 	for range 4 {
 		h := outer.LookupAddr(k, env.CPU)
 		if h == 0 {
@@ -128,7 +128,7 @@ func lookupInner(env *interp.Env, outer maps.Map, k []byte) uint64 {
 
 // bpf_map_update_elem(map, key, value, flags): 0 or -errno (-EEXIST,
 // -ENOENT, -E2BIG, -EINVAL, ...), from a program on this CPU.
-func mapUpdateElem(env *interp.Env, h, key, value, flags, _ uint64) (uint64, error) {
+func mapUpdateElem(env *vm.Env, h, key, value, flags, _ uint64) (uint64, error) {
 	m, err := lookupMap(env, "map_update_elem", h)
 	if err != nil {
 		return 0, err
@@ -146,7 +146,7 @@ func mapUpdateElem(env *interp.Env, h, key, value, flags, _ uint64) (uint64, err
 }
 
 // bpf_map_delete_elem(map, key): 0 or -errno (-ENOENT; -EINVAL for arrays).
-func mapDeleteElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
+func mapDeleteElem(env *vm.Env, h, key, _, _, _ uint64) (uint64, error) {
 	m, err := lookupMap(env, "map_delete_elem", h)
 	if err != nil {
 		return 0, err
@@ -159,7 +159,7 @@ func mapDeleteElem(env *interp.Env, h, key, _, _, _ uint64) (uint64, error) {
 }
 
 // queueArg resolves a queue, stack or bloom filter and its value argument.
-func queueArg(env *interp.Env, helper string, h, value uint64, write bool) (maps.QueueMap, []byte, error) {
+func queueArg(env *vm.Env, helper string, h, value uint64, write bool) (maps.QueueMap, []byte, error) {
 	m, err := lookupMap(env, helper, h)
 	if err != nil {
 		return nil, nil, err
@@ -174,7 +174,7 @@ func queueArg(env *interp.Env, helper string, h, value uint64, write bool) (maps
 
 // bpf_map_push_elem(map, value, flags): 0, -E2BIG when full (unless
 // BPF_EXIST, which makes room), -EINVAL for bad flags.
-func mapPushElem(env *interp.Env, h, value, flags, _, _ uint64) (uint64, error) {
+func mapPushElem(env *vm.Env, h, value, flags, _, _ uint64) (uint64, error) {
 	q, v, err := queueArg(env, "map_push_elem", h, value, false)
 	if err != nil {
 		return 0, err
@@ -183,7 +183,7 @@ func mapPushElem(env *interp.Env, h, value, flags, _, _ uint64) (uint64, error) 
 }
 
 // bpf_map_pop_elem(map, value): 0 or -ENOENT when empty.
-func mapPopElem(env *interp.Env, h, value, _, _, _ uint64) (uint64, error) {
+func mapPopElem(env *vm.Env, h, value, _, _, _ uint64) (uint64, error) {
 	q, v, err := queueArg(env, "map_pop_elem", h, value, true)
 	if err != nil {
 		return 0, err
@@ -193,7 +193,7 @@ func mapPopElem(env *interp.Env, h, value, _, _, _ uint64) (uint64, error) {
 
 // bpf_map_peek_elem(map, value): 0 or -ENOENT. For a bloom filter, value
 // is the element to test.
-func mapPeekElem(env *interp.Env, h, value, _, _, _ uint64) (uint64, error) {
+func mapPeekElem(env *vm.Env, h, value, _, _, _ uint64) (uint64, error) {
 	q, v, err := queueArg(env, "map_peek_elem", h, value, true)
 	if err != nil {
 		return 0, err
@@ -201,7 +201,7 @@ func mapPeekElem(env *interp.Env, h, value, _, _, _ uint64) (uint64, error) {
 	return result(q.Peek(v))
 }
 
-func ringArg(env *interp.Env, helper string, h uint64) (maps.RingBufMap, error) {
+func ringArg(env *vm.Env, helper string, h uint64) (maps.RingBufMap, error) {
 	m, err := lookupMap(env, helper, h)
 	if err != nil {
 		return nil, err
@@ -216,7 +216,7 @@ func ringArg(env *interp.Env, helper string, h uint64) (maps.RingBufMap, error) 
 // bpf_ringbuf_output(ringbuf, data, size, flags): copy a record in; 0,
 // -EAGAIN when there is no room, -EINVAL for flags other than
 // BPF_RB_NO_WAKEUP and BPF_RB_FORCE_WAKEUP.
-func ringbufOutput(env *interp.Env, h, data, size, flags, _ uint64) (uint64, error) {
+func ringbufOutput(env *vm.Env, h, data, size, flags, _ uint64) (uint64, error) {
 	rb, err := ringArg(env, "ringbuf_output", h)
 	if err != nil {
 		return 0, err
@@ -232,7 +232,7 @@ func ringbufOutput(env *interp.Env, h, data, size, flags, _ uint64) (uint64, err
 // size bytes, or 0 (no room, flags not 0). The ring's memory is granted to
 // the run, and the record is remembered until it is submitted or
 // discarded (EndRun discards it otherwise).
-func ringbufReserve(env *interp.Env, h, size, flags, _, _ uint64) (uint64, error) {
+func ringbufReserve(env *vm.Env, h, size, flags, _, _ uint64) (uint64, error) {
 	rb, err := ringArg(env, "ringbuf_reserve", h)
 	if err != nil {
 		return 0, err
@@ -255,7 +255,7 @@ func ringbufReserve(env *interp.Env, h, size, flags, _, _ uint64) (uint64, error
 
 // commitRecord is bpf_ringbuf_submit and bpf_ringbuf_discard: the record
 // must be one this run reserved and has not committed.
-func commitRecord(env *interp.Env, helper string, addr, flags uint64, discard bool) (uint64, error) {
+func commitRecord(env *vm.Env, helper string, addr, flags uint64, discard bool) (uint64, error) {
 	st := lookupState(env)
 	i := -1
 	if st != nil {
@@ -285,18 +285,18 @@ func commitRecord(env *interp.Env, helper string, addr, flags uint64, discard bo
 }
 
 // bpf_ringbuf_submit(data, flags).
-func ringbufSubmit(env *interp.Env, addr, flags, _, _, _ uint64) (uint64, error) {
+func ringbufSubmit(env *vm.Env, addr, flags, _, _, _ uint64) (uint64, error) {
 	return commitRecord(env, "ringbuf_submit", addr, flags, false)
 }
 
 // bpf_ringbuf_discard(data, flags).
-func ringbufDiscard(env *interp.Env, addr, flags, _, _, _ uint64) (uint64, error) {
+func ringbufDiscard(env *vm.Env, addr, flags, _, _, _ uint64) (uint64, error) {
 	return commitRecord(env, "ringbuf_discard", addr, flags, true)
 }
 
 // bpf_ringbuf_query(ringbuf, flags): BPF_RB_AVAIL_DATA, BPF_RB_RING_SIZE,
 // BPF_RB_CONS_POS, BPF_RB_PROD_POS; 0 for other flags.
-func ringbufQuery(env *interp.Env, h, flags, _, _, _ uint64) (uint64, error) {
+func ringbufQuery(env *vm.Env, h, flags, _, _, _ uint64) (uint64, error) {
 	rb, err := ringArg(env, "ringbuf_query", h)
 	if err != nil {
 		return 0, err
@@ -312,7 +312,7 @@ func ringbufQuery(env *interp.Env, h, flags, _, _, _ uint64) (uint64, error) {
 // -EINVAL for non-zero flags. The key the callback gets is a copy in
 // read-only scratch memory of the run (the kernel passes a pointer to the
 // element's key, or to an index on its stack for arrays).
-func forEachMapElem(env *interp.Env, h, fn, ctx, flags, _ uint64) (uint64, error) {
+func forEachMapElem(env *vm.Env, h, fn, ctx, flags, _ uint64) (uint64, error) {
 	m, err := lookupMap(env, "for_each_map_elem", h)
 	if err != nil {
 		return 0, err
@@ -337,8 +337,8 @@ func forEachMapElem(env *interp.Env, h, fn, ctx, flags, _ uint64) (uint64, error
 	if err != nil {
 		return 0, err
 	}
-	if st.depth >= interp.MaxFrames {
-		return 0, fmt.Errorf("%w: bpf_for_each_map_elem nested %d deep", interp.ErrCallDepth, st.depth)
+	if st.depth >= vm.MaxFrames {
+		return 0, fmt.Errorf("%w: bpf_for_each_map_elem nested %d deep", vm.ErrCallDepth, st.depth)
 	}
 	if err := env.GrantMap(m); err != nil {
 		return 0, err

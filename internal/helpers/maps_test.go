@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/maps"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 func newMap(t *testing.T, spec maps.Spec) maps.Map {
@@ -55,7 +55,7 @@ func TestMapHelpers(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		fn   interp.HelperFunc
+		fn   vm.HelperFunc
 		args []uint64
 		want uint64
 	}{
@@ -80,10 +80,10 @@ func TestMapHelpers(t *testing.T) {
 	if _, err := v.call(lookup, 0x1234, key(0)); err == nil {
 		t.Error("lookup in a non-map succeeded")
 	}
-	if _, err := v.call(lookup, arr.Handle(), 0x10); !errors.Is(err, interp.ErrAccess) {
+	if _, err := v.call(lookup, arr.Handle(), 0x10); !errors.Is(err, vm.ErrAccess) {
 		t.Errorf("lookup with a bad key: %v", err)
 	}
-	if _, err := v.call(update, arr.Handle(), key(0), v.addr(vmBufSize-4), 0); !errors.Is(err, interp.ErrAccess) {
+	if _, err := v.call(update, arr.Handle(), key(0), v.addr(vmBufSize-4), 0); !errors.Is(err, vm.ErrAccess) {
 		t.Errorf("update with a short value: %v", err)
 	}
 
@@ -108,7 +108,7 @@ func TestMapHelpers(t *testing.T) {
 	}
 	// Without the lookup, the value's memory is not the program's.
 	_, err = v.run(fmt.Sprintf("r1 = %#x ll\nr0 = *(u64 *)(r1 +0)\nexit", addr), hs)
-	if !errors.Is(err, interp.ErrAccess) {
+	if !errors.Is(err, vm.ErrAccess) {
 		t.Errorf("access to a map value without lookup: %v", err)
 	}
 }
@@ -119,11 +119,11 @@ func TestPerCPUMapHelpers(t *testing.T) {
 	m := newMap(t, maps.Spec{Type: maps.TypePerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, NumCPU: 4})
 	k := v.put(0, u32(0))
 	for cpu := range 4 {
-		v.m.CPU = cpu
+		v.m.Env().CPU = cpu
 		v.call(helper(t, hs, "map_update_elem"), m.Handle(), k, v.put(8, u64(uint64(100+cpu))), 0)
 	}
 	for cpu := range 4 {
-		v.m.CPU = cpu
+		v.m.Env().CPU = cpu
 		a, _ := v.call(helper(t, hs, "map_lookup_elem"), m.Handle(), k)
 		if b, err := v.env().Bytes(a, 8, false); err != nil || binary.LittleEndian.Uint64(b) != uint64(100+cpu) {
 			t.Errorf("CPU %d: %x, %v", cpu, b, err)
@@ -335,7 +335,7 @@ func TestForEachMapElem(t *testing.T) {
 		*(u32 *)(r2 +0) = r1
 		r0 = 0
 		exit`, arr), hs)
-	if !errors.Is(err, interp.ErrAccess) || !strings.Contains(err.Error(), "read-only") {
+	if !errors.Is(err, vm.ErrAccess) || !strings.Contains(err.Error(), "read-only") {
 		t.Errorf("writing the key: %v", err)
 	}
 	out := make([]byte, 8)

@@ -4,8 +4,8 @@ import (
 	"math/rand/v2"
 	"syscall"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 // The errno values helpers return (negated).
@@ -26,7 +26,7 @@ var randUint32 = rand.Uint32
 
 // readable returns how many bytes from addr on lie in one region of the
 // run (0 when addr is in none).
-func readable(env *interp.Env, addr uint64) uint64 {
+func readable(env *vm.Env, addr uint64) uint64 {
 	r, ok := env.Regions.Find(addr)
 	if !ok {
 		return 0
@@ -40,7 +40,7 @@ func readable(env *interp.Env, addr uint64) uint64 {
 // string is longer. It returns the number of bytes written, NUL included,
 // or ok = false when the string runs into memory outside the run's
 // regions (the bytes before the fault have been copied).
-func copyString(env *interp.Env, dst []byte, addr uint64) (n int, ok bool) {
+func copyString(env *vm.Env, dst []byte, addr uint64) (n int, ok bool) {
 	for n < len(dst) {
 		avail := readable(env, addr+uint64(n))
 		if avail == 0 {
@@ -68,7 +68,7 @@ func copyString(env *interp.Env, dst []byte, addr uint64) (n int, ok bool) {
 // cString returns the NUL-terminated string at addr, without its NUL, as
 // a slice of program memory, or ok = false when no NUL follows within the
 // region addr lies in.
-func cString(env *interp.Env, addr uint64) ([]byte, bool) {
+func cString(env *vm.Env, addr uint64) ([]byte, bool) {
 	avail := readable(env, addr)
 	if avail == 0 {
 		return nil, false
@@ -103,8 +103,8 @@ func badSource(kernelMem bool, src uint64) syscall.Errno {
 // probeRead is bpf_probe_read_user and bpf_probe_read_kernel (dst, size,
 // src): copy size bytes; when src is not readable, zero dst and return
 // the error (badSource).
-func probeRead(kernelMem bool) interp.HelperFunc {
-	return func(env *interp.Env, dst, size, src, _, _ uint64) (uint64, error) {
+func probeRead(kernelMem bool) vm.HelperFunc {
+	return func(env *vm.Env, dst, size, src, _, _ uint64) (uint64, error) {
 		size = uint64(uint32(size))
 		d, err := env.Bytes(dst, size, true)
 		if err != nil {
@@ -128,7 +128,7 @@ func probeRead(kernelMem bool) interp.HelperFunc {
 // bpf_probe_read_kernel_str (dst, size, src): strncpy_from_kernel_nofault.
 // It returns the length copied, NUL included; on a fault dst is zeroed
 // and the result is the error (badSource).
-func probeReadKernelStr(env *interp.Env, dst, size, src, _, _ uint64) (uint64, error) {
+func probeReadKernelStr(env *vm.Env, dst, size, src, _, _ uint64) (uint64, error) {
 	size = uint64(uint32(size))
 	d, err := env.Bytes(dst, size, true)
 	if err != nil {
@@ -153,7 +153,7 @@ func probeReadKernelStr(env *interp.Env, dst, size, src, _, _ uint64) (uint64, e
 // strncpy_from_user copies a word at a time while at least 8 bytes of the
 // buffer remain, and stores the word that holds the NUL with the bytes
 // after the NUL cleared (so that strings used as map keys compare equal).
-func probeReadUserStr(env *interp.Env, dst, size, src, _, _ uint64) (uint64, error) {
+func probeReadUserStr(env *vm.Env, dst, size, src, _, _ uint64) (uint64, error) {
 	size = uint64(uint32(size))
 	d, err := env.Bytes(dst, size, true)
 	if err != nil {
@@ -178,7 +178,7 @@ func probeReadUserStr(env *interp.Env, dst, size, src, _, _ uint64) (uint64, err
 
 // allReadable reports whether each of the n bytes at addr lies in some
 // region of the run (adjacent regions are contiguous memory).
-func allReadable(env *interp.Env, addr, n uint64) bool {
+func allReadable(env *vm.Env, addr, n uint64) bool {
 	for n > 0 {
 		a := readable(env, addr)
 		if a == 0 {

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 // The printf helpers (bpf_trace_printk, bpf_snprintf) work in two steps, as
@@ -96,7 +96,7 @@ func isPunct(c byte) bool { return isPrint(c) && c != ' ' && !isAlnum(c) }
 // prepare checks the format f (without its NUL) and packs args as the
 // kernel's bpf_bprintf_prepare does. It returns 0 or the errno for the
 // program.
-func prepare(env *interp.Env, f []byte, args []uint64, bin *binArgs) syscall.Errno {
+func prepare(env *vm.Env, f []byte, args []uint64, bin *binArgs) syscall.Errno {
 	nspec := 0
 	for i := 0; i < len(f); i++ {
 		if c := f[i]; c < 0x80 && !isPrint(c) && !isSpace(c) {
@@ -200,7 +200,7 @@ func prepare(env *interp.Env, f []byte, args []uint64, bin *binArgs) syscall.Err
 // packString handles %s, %pks and %pus, whose conversion character is at
 // f[i]: it must end the conversion, and the string is copied into what is
 // left of the buffer (a fault gives an empty string).
-func packString(env *interp.Env, f []byte, i int, addr uint64, bin *binArgs) syscall.Errno {
+func packString(env *vm.Env, f []byte, i int, addr uint64, bin *binArgs) syscall.Errno {
 	if next := at(f, i+1); next != 0 && !isSpace(next) && !isPunct(next) {
 		return einval
 	}
@@ -538,7 +538,7 @@ func number(o *out, v uint64, spec printfSpec) {
 // string (the kernel demands it in read-only map memory), data an array of
 // data_len/8 u64 arguments. It returns the length of the whole text plus
 // one (the NUL), and writes at most str_size bytes.
-func snprintfHelper(env *interp.Env, str, strSize, fmtAddr, data, dataLen uint64) (uint64, error) {
+func snprintfHelper(env *vm.Env, str, strSize, fmtAddr, data, dataLen uint64) (uint64, error) {
 	strSize, dataLen = uint64(uint32(strSize)), uint64(uint32(dataLen))
 	if dataLen%8 != 0 || dataLen > maxBprintfVarargs*8 || dataLen != 0 && data == 0 {
 		return errno(einval), nil
@@ -546,7 +546,7 @@ func snprintfHelper(env *interp.Env, str, strSize, fmtAddr, data, dataLen uint64
 	f, ok := cString(env, fmtAddr)
 	if !ok {
 		return 0, fmt.Errorf("%w: bpf_snprintf: the format at %#x is not a NUL-terminated string in the program's memory",
-			interp.ErrAccess, fmtAddr)
+			vm.ErrAccess, fmtAddr)
 	}
 	raw, err := env.Bytes(data, dataLen, false)
 	if err != nil {
@@ -576,7 +576,7 @@ const TraceLine = "%s-%d [%03d] bpf_trace_printk: %s"
 // bpf_trace_printk(fmt, fmt_size, arg1, arg2, arg3): fmt must hold a NUL
 // within fmt_size bytes; at most three conversions. The message is
 // truncated to 1023 bytes; the result is the length of the whole text.
-func (s *set) tracePrintk(env *interp.Env, fmtAddr, fmtSize, a1, a2, a3 uint64) (uint64, error) {
+func (s *set) tracePrintk(env *vm.Env, fmtAddr, fmtSize, a1, a2, a3 uint64) (uint64, error) {
 	fmtSize = uint64(uint32(fmtSize))
 	fb, err := env.Bytes(fmtAddr, fmtSize, false)
 	if err != nil {

@@ -52,7 +52,7 @@ const (
 
 // layout places the pointer arguments and returns the context and each
 // argument's offset (or -1 for numbers).
-func (c printfCase) layout(v *vm) ([]byte, []int) {
+func (c printfCase) layout(v *testVM) ([]byte, []int) {
 	ctx := bytes.Repeat([]byte{0xaa}, pCtxSize)
 	offs := make([]int, len(c.args))
 	at, uat := pStrings, userBase
@@ -71,7 +71,7 @@ func (c printfCase) layout(v *vm) ([]byte, []int) {
 	return ctx, offs
 }
 
-func (c printfCase) program(rd *rodata, v *vm) string {
+func (c printfCase) program(rd *rodata, v *testVM) string {
 	_, offs := c.layout(v)
 	var b strings.Builder
 	b.WriteString("r6 = r1\n")
@@ -103,7 +103,7 @@ func (c printfCase) program(rd *rodata, v *vm) string {
 }
 
 // ours runs bpf_snprintf on a copy of the case's context.
-func (c printfCase) ours(v *vm) (uint64, []byte) {
+func (c printfCase) ours(v *testVM) (uint64, []byte) {
 	ctx, offs := c.layout(v)
 	v.reset()
 	copy(v.mem(), ctx)

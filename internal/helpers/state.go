@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/maps"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 // runState is what the helpers keep for one Env between calls of a run:
@@ -35,11 +35,11 @@ type reservation struct {
 // bpf_for_each_map_elem, which needs a frame each.
 const (
 	scratchSlot = 512
-	scratchSize = scratchSlot * interp.MaxFrames
+	scratchSize = scratchSlot * vm.MaxFrames
 )
 
 // lookupState returns the state of env's current run, or nil.
-func lookupState(env *interp.Env) *runState {
+func lookupState(env *vm.Env) *runState {
 	st, _ := env.HelperState.(*runState)
 	if st == nil || st.run != env.RunID {
 		return nil
@@ -50,7 +50,7 @@ func lookupState(env *interp.Env) *runState {
 // begin returns env's state for the current run, creating it on first use
 // and resetting it at the first call of each run. The scratch memory frees
 // itself when the Env is collected (mem.Buffer has a cleanup).
-func begin(env *interp.Env) (*runState, error) {
+func begin(env *vm.Env) (*runState, error) {
 	st, _ := env.HelperState.(*runState)
 	if st == nil {
 		b, err := mem.Alloc(scratchSize)
@@ -105,7 +105,7 @@ var (
 // program left nothing. Runners call it after every run, whether the run
 // succeeded or not; a program the kernel's verifier accepted never leaves
 // anything.
-func EndRun(env *interp.Env) error {
+func EndRun(env *vm.Env) error {
 	st := lookupState(env)
 	if st == nil {
 		return nil
@@ -124,7 +124,7 @@ func EndRun(env *interp.Env) error {
 
 // HeldLock reports whether the program running in env holds a
 // bpf_spin_lock, and its address.
-func HeldLock(env *interp.Env) (uint64, bool) {
+func HeldLock(env *vm.Env) (uint64, bool) {
 	st := lookupState(env)
 	if st == nil || st.lock == 0 {
 		return 0, false
@@ -134,12 +134,12 @@ func HeldLock(env *interp.Env) (uint64, bool) {
 
 // lockWord checks the address of a struct bpf_spin_lock (a 4-byte word in
 // a map value, aligned to 4).
-func lockWord(env *interp.Env, helper string, addr uint64) (*uint32, error) {
+func lockWord(env *vm.Env, helper string, addr uint64) (*uint32, error) {
 	if _, err := env.Bytes(addr, 4, true); err != nil {
 		return nil, err
 	}
 	if addr%4 != 0 {
-		return nil, fmt.Errorf("%w: bpf_%s: lock at %#x", interp.ErrMisaligned, helper, addr)
+		return nil, fmt.Errorf("%w: bpf_%s: lock at %#x", vm.ErrMisaligned, helper, addr)
 	}
 	return mem.Atomic32(addr), nil
 }
@@ -147,7 +147,7 @@ func lockWord(env *interp.Env, helper string, addr uint64) (*uint32, error) {
 // bpf_spin_lock(lock): spin until the word goes from 0 to 1. The kernel
 // lets a program hold one lock at a time; taking a second one (or the same
 // one twice, which would deadlock) fails the run.
-func (s *set) spinLock(env *interp.Env, addr, _, _, _, _ uint64) (uint64, error) {
+func (s *set) spinLock(env *vm.Env, addr, _, _, _, _ uint64) (uint64, error) {
 	if _, err := lockWord(env, "spin_lock", addr); err != nil {
 		return 0, err
 	}
@@ -166,7 +166,7 @@ func (s *set) spinLock(env *interp.Env, addr, _, _, _, _ uint64) (uint64, error)
 }
 
 // bpf_spin_unlock(lock): release the lock the program holds.
-func spinUnlock(env *interp.Env, addr, _, _, _, _ uint64) (uint64, error) {
+func spinUnlock(env *vm.Env, addr, _, _, _, _ uint64) (uint64, error) {
 	if _, err := lockWord(env, "spin_unlock", addr); err != nil {
 		return 0, err
 	}

@@ -4,8 +4,8 @@ import (
 	"math"
 	"syscall"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 // strtoxBaseMask is BPF_STRTOX_BASE_MASK: the flags of bpf_strtol and
@@ -128,7 +128,7 @@ func Strtoul(buf []byte, flags uint64) (v uint64, n int64) {
 // bpf_strtol(buf, buf_len, flags, res): *res is set to 0 first, then to
 // the value on success; the result is the number of characters consumed
 // or a negative errno.
-func strtol(env *interp.Env, buf, bufLen, flags, res, _ uint64) (uint64, error) {
+func strtol(env *vm.Env, buf, bufLen, flags, res, _ uint64) (uint64, error) {
 	b, err := env.Bytes(buf, bufLen, false)
 	if err != nil {
 		return 0, err
@@ -146,7 +146,7 @@ func strtol(env *interp.Env, buf, bufLen, flags, res, _ uint64) (uint64, error) 
 }
 
 // bpf_strtoul(buf, buf_len, flags, res).
-func strtoul(env *interp.Env, buf, bufLen, flags, res, _ uint64) (uint64, error) {
+func strtoul(env *vm.Env, buf, bufLen, flags, res, _ uint64) (uint64, error) {
 	b, err := env.Bytes(buf, bufLen, false)
 	if err != nil {
 		return 0, err
@@ -166,7 +166,7 @@ func strtoul(env *interp.Env, buf, bufLen, flags, res, _ uint64) (uint64, error)
 // bpf_strncmp(s1, s1_sz, s2): the kernel's strncmp(s1, s2, s1_sz), which
 // returns -1, 0 or 1. s2 is a NUL-terminated string (read-only map memory
 // in the kernel); it is read only as far as the comparison goes.
-func strncmp(env *interp.Env, s1, s1Size, s2, _, _ uint64) (uint64, error) {
+func strncmp(env *vm.Env, s1, s1Size, s2, _, _ uint64) (uint64, error) {
 	s1Size = uint64(uint32(s1Size))
 	a, err := env.Bytes(s1, s1Size, false)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 var currentTask = sync.OnceValue(func() Task {
@@ -31,18 +31,18 @@ var currentTask = sync.OnceValue(func() Task {
 func CurrentTask() Task { return currentTask() }
 
 // bpf_get_current_pid_tgid: tgid << 32 | pid.
-func (s *set) getCurrentPIDTGID(*interp.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+func (s *set) getCurrentPIDTGID(*vm.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
 	return uint64(s.task.TGID)<<32 | uint64(s.task.PID), nil
 }
 
 // bpf_get_current_uid_gid: gid << 32 | uid.
-func (s *set) getCurrentUIDGID(*interp.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+func (s *set) getCurrentUIDGID(*vm.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
 	return uint64(s.task.GID)<<32 | uint64(s.task.UID), nil
 }
 
 // bpf_get_current_comm(buf, size) copies the comm as strscpy_pad does: at
 // most size-1 bytes, a NUL, and zeros to the end of the buffer.
-func (s *set) getCurrentComm(env *interp.Env, buf, size, _, _, _ uint64) (uint64, error) {
+func (s *set) getCurrentComm(env *vm.Env, buf, size, _, _, _ uint64) (uint64, error) {
 	size = uint64(uint32(size))
 	dst, err := env.Bytes(buf, size, true)
 	if err != nil {
@@ -59,16 +59,16 @@ func (s *set) getCurrentComm(env *interp.Env, buf, size, _, _, _ uint64) (uint64
 	return 0, nil
 }
 
-func getSMPProcessorID(env *interp.Env, _, _, _, _, _ uint64) (uint64, error) {
+func getSMPProcessorID(env *vm.Env, _, _, _, _, _ uint64) (uint64, error) {
 	return uint64(uint32(env.CPU)), nil
 }
 
-func (s *set) getNUMANodeID(*interp.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+func (s *set) getNUMANodeID(*vm.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
 	return uint64(s.cfg.NUMANode), nil
 }
 
 // bpf_get_prandom_u32.
-func (s *set) getPrandomU32(*interp.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+func (s *set) getPrandomU32(*vm.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
 	if s.cfg.Rand == nil {
 		return uint64(randUint32()), nil
 	}

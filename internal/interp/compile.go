@@ -3,6 +3,7 @@ package interp
 import (
 	"fmt"
 
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
@@ -22,9 +23,9 @@ type inst struct {
 type Code struct {
 	insns     []inst
 	raw       []isa.Instruction
-	helpers   []HelperFunc // call targets of opCallHelper and opCallKfunc
-	names     []string     // helper names, for error messages
-	callbacks []bool       // instructions that ld_imm64 of a function names
+	helpers   []vm.HelperFunc // call targets of opCallHelper and opCallKfunc
+	names     []string        // helper names, for error messages
+	callbacks []bool          // instructions that ld_imm64 of a function names
 	// checked: the program was not verified, so its loads, stores and
 	// atomics are tested against the region table. A run that enters
 	// checked code stays checked until it ends (see Machine.RunRepeat).
@@ -37,10 +38,6 @@ type Code struct {
 // can mistake one for memory; helpers turn them back into instruction
 // indexes with Code.callbackPC.
 const funcHandleBase = 0xffff_a000_0000_0000
-
-// TailCallHelperID is BPF_FUNC_tail_call, which the engine implements
-// itself: a tail call replaces the running program.
-const TailCallHelperID = 12
 
 func (c *Code) callbackPC(fn uint64) (int, bool) {
 	if fn < funcHandleBase || fn-funcHandleBase >= uint64(len(c.callbacks)) {
@@ -62,7 +59,7 @@ func (c *Code) Checked() bool { return c.checked }
 // Helper and kfunc calls are bound to funcs from h here, so that a call at
 // run time is an indexed load, and an unknown helper is an error before the
 // program ever runs. The code runs in checked mode.
-func Compile(insns []isa.Instruction, h *Helpers) (*Code, error) {
+func Compile(insns []isa.Instruction, h *vm.Helpers) (*Code, error) {
 	return compile(insns, h, true)
 }
 
@@ -73,13 +70,13 @@ func Compile(insns []isa.Instruction, h *Helpers) (*Code, error) {
 // checked mode for the rest of the run.
 //
 // facts are what the verifier found that changes how the program runs.
-func CompileVerified(insns []isa.Instruction, h *Helpers, facts Facts) (*Code, error) {
+func CompileVerified(insns []isa.Instruction, h *vm.Helpers, facts vm.Facts) (*Code, error) {
 	c, err := compile(insns, h, false)
 	if err != nil {
 		return nil, err
 	}
 	for _, site := range facts.InlinedLoops {
-		if site < 0 || site >= len(insns) || c.insns[site].op != opCallHelper || insns[site].Imm != LoopHelperID {
+		if site < 0 || site >= len(insns) || c.insns[site].op != opCallHelper || insns[site].Imm != vm.LoopHelperID {
 			return nil, fmt.Errorf("instruction %d is not a bpf_loop call the verifier could inline", site)
 		}
 		c.insns[site].op = opLoopInline
@@ -87,18 +84,7 @@ func CompileVerified(insns []isa.Instruction, h *Helpers, facts Facts) (*Code, e
 	return c, nil
 }
 
-// Facts are what the verifier found about a program that the engine
-// follows, as the kernel's verifier rewrites the program with them.
-type Facts struct {
-	// InlinedLoops are the bpf_loop calls that the kernel's verifier
-	// replaces with a loop in BPF code (verifier.Result.InlinedLoops).
-	InlinedLoops []int
-}
-
-// LoopHelperID is BPF_FUNC_loop.
-const LoopHelperID = 181
-
-func compile(insns []isa.Instruction, h *Helpers, checked bool) (*Code, error) {
+func compile(insns []isa.Instruction, h *vm.Helpers, checked bool) (*Code, error) {
 	if err := isa.Validate(insns); err != nil {
 		return nil, err
 	}
@@ -128,20 +114,20 @@ func compile(insns []isa.Instruction, h *Helpers, checked bool) (*Code, error) {
 	return c, nil
 }
 
-func (c *Code) bind(id int32, kfunc bool, h *Helpers) (int64, error) {
-	fn, name := h.lookup(id, kfunc)
+func (c *Code) bind(id int32, kfunc bool, h *vm.Helpers) (int64, error) {
+	fn, name := h.Func(id, kfunc)
 	if fn == nil {
 		if kfunc {
 			return 0, fmt.Errorf("unknown kfunc ID %d", id)
 		}
-		return 0, fmt.Errorf("unknown helper %s", helperName(id))
+		return 0, fmt.Errorf("unknown helper %s", vm.HelperName(id))
 	}
 	c.helpers = append(c.helpers, fn)
 	c.names = append(c.names, name)
 	return int64(len(c.helpers) - 1), nil
 }
 
-func (c *Code) decode(in isa.Instruction, i int, h *Helpers) (inst, error) {
+func (c *Code) decode(in isa.Instruction, i int, h *vm.Helpers) (inst, error) {
 	d := inst{dst: uint8(in.Dst), src: uint8(in.Src), off: int32(in.Offset), imm: int64(in.Imm)}
 	op := in.Opcode
 	switch op.Class() {
@@ -195,7 +181,7 @@ func (c *Code) decode(in isa.Instruction, i int, h *Helpers) (inst, error) {
 	return d, nil
 }
 
-func (c *Code) decodeJump(d inst, in isa.Instruction, i int, h *Helpers) (inst, error) {
+func (c *Code) decodeJump(d inst, in isa.Instruction, i int, h *vm.Helpers) (inst, error) {
 	op := in.Opcode
 	if t, ok := isa.BranchTarget(in, i); ok {
 		d.off = int32(t)
@@ -223,7 +209,7 @@ func (c *Code) decodeJump(d inst, in isa.Instruction, i int, h *Helpers) (inst, 
 			d.op = opCallKfunc
 			d.imm, err = c.bind(in.Imm, true, h)
 		default:
-			if in.Imm == TailCallHelperID {
+			if in.Imm == vm.TailCallHelperID {
 				d.op = opTailCall
 				return d, nil
 			}

@@ -6,17 +6,18 @@ import (
 
 	"github.com/ebpfvm/ebpfvm/internal/helpers"
 	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
 // compile assembles src with the standard helpers.
-func compile(t *testing.T, src string, verified bool, facts interp.Facts) *interp.Code {
+func compile(t *testing.T, src string, verified bool, facts vm.Facts) *interp.Code {
 	t.Helper()
 	insns, err := isa.Assemble(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h interp.Helpers
+	var h vm.Helpers
 	for _, hp := range helpers.Standard(nil) {
 		h.Register(hp)
 	}
@@ -32,13 +33,13 @@ func compile(t *testing.T, src string, verified bool, facts interp.Facts) *inter
 	return c
 }
 
-func run(t *testing.T, c *interp.Code, opts interp.RunOptions) (interp.Result, error) {
+func run(t *testing.T, c *interp.Code, opts vm.RunOptions) (vm.Result, error) {
 	t.Helper()
 	m, err := interp.NewMachine()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { helpers.EndRun(&m.Env); m.Close() })
+	t.Cleanup(func() { helpers.EndRun(m.Env()); m.Close() })
 	m.Reset()
 	return m.Run(c, [5]uint64{}, opts)
 }
@@ -74,20 +75,20 @@ out:
 	exit`
 
 func TestMayGotoModes(t *testing.T) {
-	c := compile(t, mayGotoLoops, true, interp.Facts{})
-	const timeout = int64(interp.MayGotoTimeout)
+	c := compile(t, mayGotoLoops, true, vm.Facts{})
+	const timeout = int64(vm.MayGotoTimeout)
 	cases := []struct {
 		name string
-		opts interp.RunOptions
+		opts vm.RunOptions
 		want uint64 // per invocation
 	}{
 		// 65535 iterations, then a clock reading every 65535: with
 		// 1 ms per reading, the 251st is 250 ms after the first.
-		{"timed, 1 ms per clock reading", interp.RunOptions{Clock: fakeClock(1e6)}, 251 * 0xffff},
+		{"timed, 1 ms per clock reading", vm.RunOptions{Clock: fakeClock(1e6)}, 251 * 0xffff},
 		// The first reading starts the time; the second is past it.
-		{"timed, timeout per clock reading", interp.RunOptions{Clock: fakeClock(timeout)}, 2 * 0xffff},
-		{"timed, just under the timeout per reading", interp.RunOptions{Clock: fakeClock(timeout - 1)}, 3 * 0xffff},
-		{"counted", interp.RunOptions{MayGoto: interp.MayGotoCounted, Clock: fakeClock(timeout)}, 8 << 20},
+		{"timed, timeout per clock reading", vm.RunOptions{Clock: fakeClock(timeout)}, 2 * 0xffff},
+		{"timed, just under the timeout per reading", vm.RunOptions{Clock: fakeClock(timeout - 1)}, 3 * 0xffff},
+		{"counted", vm.RunOptions{MayGoto: vm.MayGotoCounted, Clock: fakeClock(timeout)}, 8 << 20},
 	}
 	for _, tc := range cases {
 		res, err := run(t, c, tc.opts)
@@ -127,25 +128,25 @@ inner:
 	exit`
 
 // TestCallbacksTakeFromTheBudget: each callback invocation costs
-// CallbackCost on top of its instructions, so a budget runs out after far
+// vm.CallbackCost on top of its instructions, so a budget runs out after far
 // fewer instructions when most of the work is entering callbacks. Without
 // the charge the run would end after budget+1 instructions.
 func TestCallbacksTakeFromTheBudget(t *testing.T) {
 	const budget = 1 << 22
 	for _, tc := range []struct {
 		name  string
-		facts interp.Facts
+		facts vm.Facts
 	}{
-		{"helper", interp.Facts{}},
-		{"inlined", interp.Facts{InlinedLoops: []int{5, 12, 20}}},
+		{"helper", vm.Facts{}},
+		{"inlined", vm.Facts{InlinedLoops: []int{5, 12, 20}}},
 	} {
 		c := compile(t, nestedLoops, true, tc.facts)
-		res, err := run(t, c, interp.RunOptions{Budget: budget})
-		if !errors.Is(err, interp.ErrBudget) {
-			t.Fatalf("%s: err = %v, want ErrBudget", tc.name, err)
+		res, err := run(t, c, vm.RunOptions{Budget: budget})
+		if !errors.Is(err, vm.ErrBudget) {
+			t.Fatalf("%s: err = %v, want vm.ErrBudget", tc.name, err)
 		}
 		// Nearly every callback is the 2-instruction inner one.
-		if want := uint64(budget) * 2 / (2 + interp.CallbackCost); res.Steps > want+100 || res.Steps < want-100 {
+		if want := uint64(budget) * 2 / (2 + vm.CallbackCost); res.Steps > want+100 || res.Steps < want-100 {
 			t.Errorf("%s: %d instructions ran, want about %d", tc.name, res.Steps, want)
 		}
 	}
@@ -169,25 +170,25 @@ func TestInlinedLoop(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		verified bool
-		facts    interp.Facts
+		facts    vm.Facts
 		want     uint64
 	}{
-		{"helper", true, interp.Facts{}, 3},
-		{"inlined", true, interp.Facts{InlinedLoops: []int{6}}, 0xfffffff9},
-		{"unverified", false, interp.Facts{}, 3},
+		{"helper", true, vm.Facts{}, 3},
+		{"inlined", true, vm.Facts{InlinedLoops: []int{6}}, 0xfffffff9},
+		{"unverified", false, vm.Facts{}, 3},
 	} {
-		res, err := run(t, compile(t, loopE2big, tc.verified, tc.facts), interp.RunOptions{})
+		res, err := run(t, compile(t, loopE2big, tc.verified, tc.facts), vm.RunOptions{})
 		if err != nil || res.R0 != tc.want {
 			t.Errorf("%s: r0 = %#x, %v; want %#x", tc.name, res.R0, err, tc.want)
 		}
 	}
 	// A fact that names anything but a bpf_loop call is refused.
 	insns, _ := isa.Assemble(loopE2big)
-	var h interp.Helpers
+	var h vm.Helpers
 	for _, hp := range helpers.Standard(nil) {
 		h.Register(hp)
 	}
-	if _, err := interp.CompileVerified(insns, &h, interp.Facts{InlinedLoops: []int{0}}); err == nil {
+	if _, err := interp.CompileVerified(insns, &h, vm.Facts{InlinedLoops: []int{0}}); err == nil {
 		t.Error("CompileVerified accepted an inlined loop at a ld_imm64")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/ebpfvm/ebpfvm/internal/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
 	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
@@ -53,7 +54,7 @@ func TestMayGotoLikeTheKernel(t *testing.T) {
 		t.Logf("not comparing with the kernel: %v", kerr)
 	}
 	for _, c := range cases {
-		got := runWithContext(t, compile(t, mayGotoUpTo, true, interp.Facts{}), c.n, interp.RunOptions{Clock: fakeClock(c.clock)})
+		got := runWithContext(t, compile(t, mayGotoUpTo, true, vm.Facts{}), c.n, vm.RunOptions{Clock: fakeClock(c.clock)})
 		if got != c.want {
 			t.Errorf("ebpfvm, %d iterations wanted: %d ran, want %d", c.n, got, c.want)
 		}
@@ -65,15 +66,15 @@ func TestMayGotoLikeTheKernel(t *testing.T) {
 		switch {
 		case c.n < 1<<32 && k != c.n:
 			t.Errorf("kernel, %d iterations wanted: %d ran", c.n, k)
-		case c.n >= 1<<32 && (k%0xffff != 0 || k <= interp.MaxLoops || k >= c.n):
-			t.Errorf("kernel, %d iterations wanted: %d ran, want a multiple of 65535 above %d", c.n, k, interp.MaxLoops)
+		case c.n >= 1<<32 && (k%0xffff != 0 || k <= vm.MaxLoops || k >= c.n):
+			t.Errorf("kernel, %d iterations wanted: %d ran, want a multiple of 65535 above %d", c.n, k, vm.MaxLoops)
 		}
 	}
 }
 
 // runWithContext runs c with r1 pointing to a 16-byte context holding n,
 // and returns the context's second word.
-func runWithContext(t *testing.T, c *interp.Code, n uint64, opts interp.RunOptions) uint64 {
+func runWithContext(t *testing.T, c *interp.Code, n uint64, opts vm.RunOptions) uint64 {
 	t.Helper()
 	m, err := interp.NewMachine()
 	if err != nil {
@@ -87,7 +88,7 @@ func runWithContext(t *testing.T, c *interp.Code, n uint64, opts interp.RunOptio
 	defer b.Free()
 	binary.LittleEndian.PutUint64(b.Bytes(), n)
 	m.Reset()
-	m.Regions.Add(mem.Region{Start: b.Addr(), End: b.Addr() + 16, Writable: true, Kind: mem.KindContext})
+	m.Env().Regions.Add(mem.Region{Start: b.Addr(), End: b.Addr() + 16, Writable: true, Kind: mem.KindContext})
 	if _, err := m.Run(c, [5]uint64{b.Addr()}, opts); err != nil {
 		t.Fatal(err)
 	}

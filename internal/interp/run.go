@@ -9,14 +9,15 @@ import (
 	"sync/atomic"
 
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
 // Run executes c from its first instruction with r1-r5 = args and r10 at the
 // top of the stack. The caller has called Reset and added the regions the
 // program may touch.
-func (m *Machine) Run(c *Code, args [5]uint64, opts RunOptions) (Result, error) {
-	return m.RunRepeat(c, args, opts, 1, nil)
+func (m *Machine) Run(c *Code, args [5]uint64, opts vm.RunOptions) (vm.Result, error) {
+	return m.runRepeat(c, args, opts, 1, nil)
 }
 
 // RunRepeat runs c n times (at least once), as BPF_PROG_TEST_RUN's repeat
@@ -26,10 +27,19 @@ func (m *Machine) Run(c *Code, args [5]uint64, opts RunOptions) (Result, error) 
 // (the helpers' end-of-run checks) and may turn it into an error. It returns
 // the result of the last run. What the runs held (Env.Hold) is released
 // before it returns.
-func (m *Machine) RunRepeat(c *Code, args [5]uint64, opts RunOptions, n int, after func() error) (res Result, err error) {
+func (m *Machine) RunRepeat(code vm.Code, args [5]uint64, opts vm.RunOptions, n int, after func() error) (res vm.Result, err error) {
+	c, ok := code.(*Code)
+	if !ok {
+		m.env.ReleaseHeld()
+		return vm.Result{}, fmt.Errorf("the interpreter cannot run code of the %s engine", code.Engine().Name())
+	}
+	return m.runRepeat(c, args, opts, n, after)
+}
+
+func (m *Machine) runRepeat(c *Code, args [5]uint64, opts vm.RunOptions, n int, after func() error) (res vm.Result, err error) {
 	budget := opts.Budget
 	if budget == 0 {
-		budget = DefaultBudget
+		budget = vm.DefaultBudget
 	}
 	// A fault in memory the runtime handed out would be a runtime bug; turn
 	// it into an error rather than a crash of the host. Set up once for all
@@ -43,8 +53,8 @@ func (m *Machine) RunRepeat(c *Code, args [5]uint64, opts RunOptions, n int, aft
 	// What the runs were given (inner maps, ring buffers, tail-called
 	// programs) stays alive until the last repeat is over, and goes then,
 	// whatever the outcome: not when the machine is next used.
-	defer m.releaseHeld()
-	keepRegions, keepGranted := m.Regions.Len(), len(m.granted)
+	defer m.env.ReleaseHeld()
+	keepRegions, keepGranted := m.env.Regions.Len(), m.env.GrantedLen()
 	// Checked mode is sticky: once a run has executed checked code (its
 	// entry program, or an unverified program it tail-called), it stays
 	// checked, in this and the following repeats. Unverified code may
@@ -83,19 +93,18 @@ func (m *Machine) RunRepeat(c *Code, args [5]uint64, opts RunOptions, n int, aft
 	return res, nil
 }
 
-// Call runs the subprogram (a callback) at the function handle fn with
-// r1-r5 = args, from inside a helper, and returns its r0. It is how
-// bpf_loop and bpf_for_each_map_elem call back into the program. The
-// callback gets a frame of its own, which counts against MaxFrames.
-func (e *Env) Call(fn uint64, args [5]uint64) (uint64, error) {
-	m := e.machine
+// Callback implements vm.Caller: it runs the subprogram (a callback) at
+// the function handle fn with r1-r5 = args, from inside a helper
+// (vm.Env.Call), and returns its r0. The callback gets a frame of its own,
+// which counts against MaxFrames.
+func (m *Machine) Callback(fn uint64, args [5]uint64) (uint64, error) {
 	pc, ok := m.code.callbackPC(fn)
 	if !ok {
 		return 0, fmt.Errorf("%#x is not a callback of this program", fn)
 	}
 	base := m.depth + 1
-	if base >= MaxFrames {
-		return 0, fmt.Errorf("%w: callback needs frame %d of %d", ErrCallDepth, base+1, MaxFrames)
+	if base >= vm.MaxFrames {
+		return 0, fmt.Errorf("%w: callback needs frame %d of %d", vm.ErrCallDepth, base+1, vm.MaxFrames)
 	}
 	m.chargeCallback()
 	m.enterFrame(base)
@@ -106,6 +115,47 @@ func (e *Env) Call(fn uint64, args [5]uint64) (uint64, error) {
 	return res.R0, err
 }
 
+// tailCallTarget follows the kernel's order of checks: an index outside the
+// map fails without counting; then the counter is checked and incremented,
+// so that a tail call into an empty slot still counts. It also reports
+// whether the target must run checked. When the resolver fails (the run
+// has no room for the target's memory regions) the tail call falls
+// through, which is safe, and the run ends with the error (RunRepeat
+// reports tailErr): the interpreter's loop needs no error path here.
+func (m *Machine) tailCallTarget(mapHandle, index uint64) (*Code, bool) {
+	tc := m.env.TailCalls
+	if tc == nil || m.tailCalls >= vm.MaxTailCalls {
+		// Past the limit nothing is resolved (or held): the call
+		// falls through whatever the index.
+		return nil, false
+	}
+	target, checked, inRange, err := tc.TailCallTarget(mapHandle, index)
+	if err != nil {
+		if m.tailErr == nil {
+			m.tailErr = fmt.Errorf("bpf_tail_call: %w", err)
+		}
+		return nil, false
+	}
+	if !inRange {
+		return nil, false
+	}
+	m.tailCalls++
+	if target == nil {
+		return nil, false
+	}
+	next, ok := target.(*Code)
+	if !ok {
+		// A prog array holds programs of one engine (the root checks
+		// it when a slot is set), so this is a runtime bug; fall
+		// through and fail the run rather than run foreign code.
+		if m.tailErr == nil {
+			m.tailErr = fmt.Errorf("bpf_tail_call: the target was compiled by the %s engine, not the interpreter", target.Engine().Name())
+		}
+		return nil, false
+	}
+	return next, checked || next.checked
+}
+
 // inlinedLoop is bpf_loop(nr_loops, callback, ctx, 0) as the kernel's
 // verifier inlines it (inline_bpf_loop) where flags is a known 0 and the
 // callback always the same: nr_loops is compared with BPF_MAX_LOOPS as a
@@ -114,11 +164,11 @@ func (e *Env) Call(fn uint64, args [5]uint64) (uint64, error) {
 // returns -E2BIG in 64 bits.
 func (m *Machine) inlinedLoop(nrLoops, fn, ctx uint64) (uint64, error) {
 	const e2big = 7 // Linux's E2BIG
-	if nrLoops > MaxLoops {
+	if nrLoops > vm.MaxLoops {
 		return 1<<32 - e2big, nil // -E2BIG in the low 32 bits, the high ones 0
 	}
 	for i := uint64(0); i < nrLoops; i++ {
-		r, err := m.Call(fn, [5]uint64{i, ctx})
+		r, err := m.Callback(fn, [5]uint64{i, ctx})
 		if err != nil {
 			return 0, err
 		}
@@ -133,8 +183,8 @@ func (m *Machine) inlinedLoop(nrLoops, fn, ctx uint64) (uint64, error) {
 // may be less than what the run has executed, and the callback's first
 // instruction then fails with ErrBudget.
 func (m *Machine) chargeCallback() {
-	if m.budget > m.steps && m.budget-m.steps > CallbackCost {
-		m.budget -= CallbackCost
+	if m.budget > m.steps && m.budget-m.steps > vm.CallbackCost {
+		m.budget -= vm.CallbackCost
 	} else {
 		m.budget = m.steps
 	}
@@ -145,9 +195,9 @@ func (m *Machine) chargeCallback() {
 // timestamp slot) and a stack region that ends at the frame's bottom.
 func (m *Machine) enterFrame(depth int) {
 	f := &m.frames[depth]
-	f.maygoto, f.mayGotoStarted = MaxTimedLoops, false
-	if m.mayGoto == MayGotoCounted {
-		f.maygoto = MaxLoops
+	f.maygoto, f.mayGotoStarted = vm.MaxTimedLoops, false
+	if m.mayGoto == vm.MayGotoCounted {
+		f.maygoto = vm.MaxLoops
 	}
 	m.setStackDepth(depth)
 }
@@ -158,7 +208,7 @@ func (m *Machine) enterFrame(depth int) {
 // out of reach. Pointers into a caller's frame stay valid, as in the
 // kernel, where programs may pass stack pointers to callees.
 func (m *Machine) setStackDepth(depth int) {
-	m.Regions.SetStart(0, m.StackTop()-uint64(depth+1)*StackSize)
+	m.env.Regions.SetStart(0, m.StackTop()-uint64(depth+1)*vm.StackSize)
 }
 
 // mayGotoRefill is the timed may_goto's clock check
@@ -170,19 +220,19 @@ func (m *Machine) mayGotoRefill(f *frame) uint32 {
 	now := m.clock()
 	if !f.mayGotoStarted {
 		f.mayGotoStarted, f.mayGotoStart = true, now
-		return MaxTimedLoops
+		return vm.MaxTimedLoops
 	}
-	if now-f.mayGotoStart >= int64(MayGotoTimeout) {
+	if now-f.mayGotoStart >= int64(vm.MayGotoTimeout) {
 		return 0
 	}
-	return MaxTimedLoops
+	return vm.MaxTimedLoops
 }
 
 // SetCallXHelpers sets the helpers that callx may reach by ID.
-func (m *Machine) SetCallXHelpers(h *Helpers) { m.helpers = h }
+func (m *Machine) SetCallXHelpers(h *vm.Helpers) { m.callx = h }
 
 func (m *Machine) fail(c *Code, pc int, err error) error {
-	return &Error{Index: pc, Insn: describe(c.raw, pc), Err: err}
+	return &vm.Error{Index: pc, Insn: describe(c.raw, pc), Err: err}
 }
 
 // helperError names the helper that failed, unless its error already
@@ -197,11 +247,11 @@ func helperError(name string, err error) error {
 func describe(raw []isa.Instruction, pc int) string { return isa.FormatInstruction(raw, pc) }
 
 func (m *Machine) accessError(c *Code, pc int, addr, size uint64, write bool) error {
-	return m.fail(c, pc, fmt.Errorf("%w: %s", mem.ErrAccessDenied, m.Regions.Describe(addr, size, write)))
+	return m.fail(c, pc, fmt.Errorf("%w: %s", mem.ErrAccessDenied, m.env.Regions.Describe(addr, size, write)))
 }
 
 //nolint:gocyclo // one dispatch loop, by design
-func (m *Machine) run(c *Code, pc, base int, args [5]uint64) (Result, error) {
+func (m *Machine) run(c *Code, pc, base int, args [5]uint64) (vm.Result, error) {
 	if base+1 > m.dirty {
 		m.dirty = base + 1
 	}
@@ -213,10 +263,10 @@ func (m *Machine) run(c *Code, pc, base int, args [5]uint64) (Result, error) {
 // loop is the interpreter proper. It keeps its state in locals (no
 // deferred closure may capture them, or they would live in memory rather
 // than registers); every return reports the steps taken.
-func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
+func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (vm.Result, error) {
 	var r [16]uint64
 	r[1], r[2], r[3], r[4], r[5] = args[0], args[1], args[2], args[3], args[4]
-	r[10] = m.StackTop() - uint64(base)*StackSize
+	r[10] = m.StackTop() - uint64(base)*vm.StackSize
 	code := c.insns
 	depth := base
 	steps, budget, checked := m.steps, m.budget, m.checked
@@ -225,7 +275,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 		pc++
 		steps++
 		if steps > budget {
-			return Result{Steps: steps}, m.fail(c, pc-1, ErrBudget)
+			return vm.Result{Steps: steps}, m.fail(c, pc-1, vm.ErrBudget)
 		}
 		switch in.op {
 		// ALU64, immediate.
@@ -568,7 +618,7 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 				pc = int(in.off)
 			} else {
 				f.maygoto--
-				if f.maygoto == 0 && m.mayGoto == MayGotoTimed {
+				if f.maygoto == 0 && m.mayGoto == vm.MayGotoTimed {
 					f.maygoto = m.mayGotoRefill(f)
 				}
 			}
@@ -576,15 +626,15 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 		// Calls.
 		case opCallHelper, opCallKfunc:
 			m.depth, m.steps, m.code = depth, steps, c
-			v, err := c.helpers[in.imm](&m.Env, r[1], r[2], r[3], r[4], r[5])
+			v, err := c.helpers[in.imm](&m.env, r[1], r[2], r[3], r[4], r[5])
 			// A callback may have tail-called checked code, and took
 			// its cost from the budget.
 			steps, budget, checked = m.steps, m.budget, m.checked
 			if err != nil {
-				return Result{Steps: steps}, m.fail(c, pc-1, helperError(c.names[in.imm], err))
+				return vm.Result{Steps: steps}, m.fail(c, pc-1, helperError(c.names[in.imm], err))
 			}
-			if m.stopped {
-				return Result{R0: m.stopR0, Steps: steps}, nil
+			if r0, stop := m.env.Stopped(); stop {
+				return vm.Result{R0: r0, Steps: steps}, nil
 			}
 			r[0] = v
 		case opLoopInline:
@@ -592,31 +642,31 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			v, err := m.inlinedLoop(r[1], r[2], r[3])
 			steps, budget, checked = m.steps, m.budget, m.checked
 			if err != nil {
-				return Result{Steps: steps}, m.fail(c, pc-1, helperError("bpf_loop", err))
+				return vm.Result{Steps: steps}, m.fail(c, pc-1, helperError("bpf_loop", err))
 			}
-			if m.stopped {
-				return Result{R0: m.stopR0, Steps: steps}, nil
+			if r0, stop := m.env.Stopped(); stop {
+				return vm.Result{R0: r0, Steps: steps}, nil
 			}
 			r[0] = v
 		case opCallX:
 			id := r[in.dst&15]
-			fn, name := m.helpers.lookup(int32(id), false)
+			fn, name := m.callx.Func(int32(id), false)
 			if fn == nil || id > 1<<31-1 {
-				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%w: %d", ErrNoHelper, id))
+				return vm.Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%w: %d", vm.ErrNoHelper, id))
 			}
 			m.depth, m.steps, m.code = depth, steps, c
-			v, err := fn(&m.Env, r[1], r[2], r[3], r[4], r[5])
+			v, err := fn(&m.env, r[1], r[2], r[3], r[4], r[5])
 			steps, budget, checked = m.steps, m.budget, m.checked
 			if err != nil {
-				return Result{Steps: steps}, m.fail(c, pc-1, helperError(name, err))
+				return vm.Result{Steps: steps}, m.fail(c, pc-1, helperError(name, err))
 			}
-			if m.stopped {
-				return Result{R0: m.stopR0, Steps: steps}, nil
+			if r0, stop := m.env.Stopped(); stop {
+				return vm.Result{R0: r0, Steps: steps}, nil
 			}
 			r[0] = v
 		case opCallLocal:
-			if depth+1 >= MaxFrames {
-				return Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%w: more than %d frames", ErrCallDepth, MaxFrames))
+			if depth+1 >= vm.MaxFrames {
+				return vm.Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%w: more than %d frames", vm.ErrCallDepth, vm.MaxFrames))
 			}
 			f := &m.frames[depth]
 			f.ret = int32(pc)
@@ -628,11 +678,11 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 				m.dirty = depth + 1 // the stack frames Reset must clear
 			}
 			m.enterFrame(depth)
-			r[10] = m.StackTop() - uint64(depth)*StackSize
+			r[10] = m.StackTop() - uint64(depth)*vm.StackSize
 			pc = int(in.off)
 		case opExit:
 			if depth == base {
-				return Result{R0: r[0], Steps: steps}, nil
+				return vm.Result{R0: r[0], Steps: steps}, nil
 			}
 			depth--
 			m.setStackDepth(depth)
@@ -665,68 +715,68 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			pc++
 		case opLdxB:
 			a := r[in.src&15] + uint64(in.off)
-			if checked && !m.Regions.Check(a, 1, false) {
-				return Result{Steps: steps}, m.accessError(c, pc-1, a, 1, false)
+			if checked && !m.env.Regions.Check(a, 1, false) {
+				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 1, false)
 			}
 			r[in.dst&15] = mem.Load8(a)
 		case opLdxH:
 			a := r[in.src&15] + uint64(in.off)
-			if checked && !m.Regions.Check(a, 2, false) {
-				return Result{Steps: steps}, m.accessError(c, pc-1, a, 2, false)
+			if checked && !m.env.Regions.Check(a, 2, false) {
+				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 2, false)
 			}
 			r[in.dst&15] = mem.Load16(a)
 		case opLdxW:
 			a := r[in.src&15] + uint64(in.off)
-			if checked && !m.Regions.Check(a, 4, false) {
-				return Result{Steps: steps}, m.accessError(c, pc-1, a, 4, false)
+			if checked && !m.env.Regions.Check(a, 4, false) {
+				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 4, false)
 			}
 			r[in.dst&15] = mem.Load32(a)
 		case opLdxDW:
 			a := r[in.src&15] + uint64(in.off)
-			if checked && !m.Regions.Check(a, 8, false) {
-				return Result{Steps: steps}, m.accessError(c, pc-1, a, 8, false)
+			if checked && !m.env.Regions.Check(a, 8, false) {
+				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 8, false)
 			}
 			r[in.dst&15] = mem.Load64(a)
 		case opLdxsB:
 			a := r[in.src&15] + uint64(in.off)
-			if checked && !m.Regions.Check(a, 1, false) {
-				return Result{Steps: steps}, m.accessError(c, pc-1, a, 1, false)
+			if checked && !m.env.Regions.Check(a, 1, false) {
+				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 1, false)
 			}
 			r[in.dst&15] = uint64(int64(int8(mem.Load8(a))))
 		case opLdxsH:
 			a := r[in.src&15] + uint64(in.off)
-			if checked && !m.Regions.Check(a, 2, false) {
-				return Result{Steps: steps}, m.accessError(c, pc-1, a, 2, false)
+			if checked && !m.env.Regions.Check(a, 2, false) {
+				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 2, false)
 			}
 			r[in.dst&15] = uint64(int64(int16(mem.Load16(a))))
 		case opLdxsW:
 			a := r[in.src&15] + uint64(in.off)
-			if checked && !m.Regions.Check(a, 4, false) {
-				return Result{Steps: steps}, m.accessError(c, pc-1, a, 4, false)
+			if checked && !m.env.Regions.Check(a, 4, false) {
+				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 4, false)
 			}
 			r[in.dst&15] = uint64(int64(int32(mem.Load32(a))))
 		case opStB, opStxB:
 			a := r[in.dst&15] + uint64(in.off)
-			if checked && !m.Regions.Check(a, 1, true) {
-				return Result{Steps: steps}, m.accessError(c, pc-1, a, 1, true)
+			if checked && !m.env.Regions.Check(a, 1, true) {
+				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 1, true)
 			}
 			mem.Store8(a, storeValue(in, &r))
 		case opStH, opStxH:
 			a := r[in.dst&15] + uint64(in.off)
-			if checked && !m.Regions.Check(a, 2, true) {
-				return Result{Steps: steps}, m.accessError(c, pc-1, a, 2, true)
+			if checked && !m.env.Regions.Check(a, 2, true) {
+				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 2, true)
 			}
 			mem.Store16(a, storeValue(in, &r))
 		case opStW, opStxW:
 			a := r[in.dst&15] + uint64(in.off)
-			if checked && !m.Regions.Check(a, 4, true) {
-				return Result{Steps: steps}, m.accessError(c, pc-1, a, 4, true)
+			if checked && !m.env.Regions.Check(a, 4, true) {
+				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 4, true)
 			}
 			mem.Store32(a, storeValue(in, &r))
 		case opStDW, opStxDW:
 			a := r[in.dst&15] + uint64(in.off)
-			if checked && !m.Regions.Check(a, 8, true) {
-				return Result{Steps: steps}, m.accessError(c, pc-1, a, 8, true)
+			if checked && !m.env.Regions.Check(a, 8, true) {
+				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 8, true)
 			}
 			mem.Store64(a, storeValue(in, &r))
 
@@ -739,14 +789,14 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (Result, error) {
 			if !ok {
 				// The kernel ends the program with r0 = 0 when a legacy
 				// packet load is out of bounds.
-				return Result{R0: 0, Steps: steps}, nil
+				return vm.Result{R0: 0, Steps: steps}, nil
 			}
 			r[0] = v
 			r[1], r[2], r[3], r[4], r[5] = 0, 0, 0, 0, 0
 
 		default:
 			if err := m.atomic(c, pc-1, in, &r, checked); err != nil {
-				return Result{Steps: steps}, err
+				return vm.Result{Steps: steps}, err
 			}
 		}
 	}
@@ -763,10 +813,10 @@ func storeValue(in *inst, r *[16]uint64) uint64 {
 // loadPacket reads size bytes at offset off of the packet in network byte
 // order, as LD_ABS and LD_IND do.
 func (m *Machine) loadPacket(off, size uint64) (uint64, bool) {
-	if m.PacketEnd <= m.PacketStart || off > m.PacketEnd-m.PacketStart || size > m.PacketEnd-m.PacketStart-off {
+	if m.env.PacketEnd <= m.env.PacketStart || off > m.env.PacketEnd-m.env.PacketStart || size > m.env.PacketEnd-m.env.PacketStart-off {
 		return 0, false
 	}
-	a := m.PacketStart + off
+	a := m.env.PacketStart + off
 	switch size {
 	case 1:
 		return mem.Load8(a), true
@@ -794,11 +844,11 @@ func (m *Machine) atomic(c *Code, pc int, in *inst, r *[16]uint64, checked bool)
 	}
 	a := r[base&15] + uint64(in.off)
 	if checked {
-		if !m.Regions.Check(a, size, write) {
+		if !m.env.Regions.Check(a, size, write) {
 			return m.accessError(c, pc, a, size, write)
 		}
 		if a&(size-1) != 0 {
-			return m.fail(c, pc, fmt.Errorf("%w: %d bytes at %#x", ErrMisaligned, size, a))
+			return m.fail(c, pc, fmt.Errorf("%w: %d bytes at %#x", vm.ErrMisaligned, size, a))
 		}
 	}
 	src := &r[in.src&15]

@@ -253,7 +253,7 @@ func (a *arrayMap) ForEach(cpu int, fn func(key []byte, valueAddr uint64) bool) 
 
 // progArray is BPF_MAP_TYPE_PROG_ARRAY. Slots hold the root package's
 // programs (any); bpf_tail_call reads them with one atomic load. A slot
-// holds a reference to a program that implements Ref, as the kernel's
+// holds a reference to a program that implements mem.Ref, as the kernel's
 // prog array holds one to each of its programs.
 type progArray struct {
 	common
@@ -282,7 +282,7 @@ func (pa *progArray) clear() {
 	pa.slots.each(func(i uint32, _ *atomic.Pointer[progSlot]) { pa.set(i, nil) })
 }
 
-// set stores p (nil: empties the slot; a Ref is already retained) and
+// set stores p (nil: empties the slot; a mem.Ref is already retained) and
 // reports whether the slot held a program. The program it replaces is
 // released, after the lock: releasing it may free its maps, this one
 // included.
@@ -310,7 +310,7 @@ func (pa *progArray) set(i uint32, p any) bool {
 		w(i, op, p)
 	}
 	pa.mu.Unlock()
-	if r, ok := op.(Ref); ok {
+	if r, ok := op.(mem.Ref); ok {
 		r.Release()
 	}
 	return old != nil
@@ -329,7 +329,7 @@ func (pa *progArray) SetProgram(index uint32, prog any) error {
 	if index >= pa.slots.n {
 		return syscall.E2BIG
 	}
-	if r, ok := prog.(Ref); ok {
+	if r, ok := prog.(mem.Ref); ok {
 		if err := r.Retain(); err != nil {
 			return errf(syscall.EBADF, "program is closed")
 		}

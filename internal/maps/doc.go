@@ -67,7 +67,7 @@
 // handed it (an inner map it looked up, a ring buffer it reserved in), so
 // an inner map removed from a map of maps while a program still uses it
 // is freed when that run ends (internal/interp Env.Hold). Prog array slots
-// hold a reference to programs that implement Ref.
+// hold a reference to programs that implement mem.Ref.
 //
 // New checks a map's size (Size) before it allocates anything: a map
 // larger than the machine's memory, or than what is left of its Limit,

@@ -221,20 +221,11 @@ type QueueMap interface {
 	Peek(valueOut []byte) error
 }
 
-// Ref is a counted reference. A prog array holds one to each program in
-// its slots that implements it (SetProgram retains the program, emptying or
-// replacing the slot releases it), so that a program stays alive while a
-// prog array can tail-call it.
-type Ref interface {
-	Retain() error // fails once the last reference is gone
-	Release()
-}
-
 // ProgArray is implemented by prog arrays.
 type ProgArray interface {
 	Map
 	// SetProgram stores prog in slot index (nil clears it). A prog that
-	// implements Ref is retained while the slot holds it.
+	// implements mem.Ref is retained while the slot holds it.
 	SetProgram(index uint32, prog any) error
 	// Program returns the program in slot index, nil if the slot is empty
 	// or out of range. It never blocks and is safe while programs run.

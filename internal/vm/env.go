@@ -1,4 +1,4 @@
-package interp
+package vm
 
 import (
 	"errors"
@@ -84,7 +84,10 @@ func (h *Helpers) Lookup(id int32) (Helper, bool) {
 	return hp, ok
 }
 
-func (h *Helpers) lookup(id int32, kfunc bool) (HelperFunc, string) {
+// Func returns the func and the name of the helper (or, with kfunc, the
+// kfunc) registered under id; fn is nil when there is none. Engines bind
+// calls with it.
+func (h *Helpers) Func(id int32, kfunc bool) (fn HelperFunc, name string) {
 	if h == nil {
 		return nil, ""
 	}
@@ -99,8 +102,9 @@ func (h *Helpers) lookup(id int32, kfunc bool) (HelperFunc, string) {
 	return hp.Func, hp.Name
 }
 
-// helperName names a helper ID for error messages.
-func helperName(id int32) string {
+// HelperName names a helper ID for error messages: "bpf_map_lookup_elem#1",
+// or "#N" for an ID Linux does not name.
+func HelperName(id int32) string {
 	if name, ok := isa.HelperName(id); ok {
 		return fmt.Sprintf("%s#%d", name, id)
 	}
@@ -134,8 +138,7 @@ type Env struct {
 
 	stopped bool
 	stopR0  uint64
-	helpers *Helpers // for callx
-	machine *Machine
+	caller  Caller   // the engine's machine running this Env, for Call
 	granted []uint64 // keys of the memory granted to this repeat (map handles)
 	held    []Ref    // what the run keeps alive until it ends
 	heldSet map[Ref]struct{}
@@ -148,13 +151,8 @@ const heldSetMin = 16
 
 // Ref is something a run keeps alive while the program may still use it:
 // a map whose handle or memory it got from a helper, a program it
-// tail-called. maps.Map implements it. Retain takes a reference and fails
-// once the last one is gone (the object is freed); Release drops one.
-// Implementations must be comparable (pointers, or structs of one).
-type Ref interface {
-	Retain() error
-	Release()
-}
+// tail-called. It is mem.Ref, declared once for the maps and the runtime.
+type Ref = mem.Ref
 
 // MapRef is a map as a run sees it: a Ref with the handle a program holds
 // and the memory its values live in. maps.Map implements it.
@@ -214,8 +212,9 @@ func (e *Env) HoldRetained(r Ref) {
 	}
 }
 
-// releaseHeld drops what the run held.
-func (e *Env) releaseHeld() {
+// ReleaseHeld drops what the run held. Engines call it when a run (all its
+// repeats) ends, however it ends.
+func (e *Env) ReleaseHeld() {
 	for i, r := range e.held {
 		e.held[i] = nil
 		r.Release()
@@ -281,38 +280,7 @@ func (e *Env) GrantMemory(key uint64, regions []mem.Region) error {
 // it uses) alive until the run ends, and grants it the memory next uses;
 // an error makes the tail call fall through and the run fail when it ends.
 type TailCallResolver interface {
-	TailCallTarget(mapHandle, index uint64) (next *Code, checked, inRange bool, err error)
-}
-
-// MaxTailCalls is the kernel's MAX_TAIL_CALL_CNT: how many tail calls one
-// invocation of an entry program may make.
-const MaxTailCalls = 33
-
-// tailCallTarget follows the kernel's order of checks: an index outside the
-// map fails without counting; then the counter is checked and incremented,
-// so that a tail call into an empty slot still counts. It also reports
-// whether the target must run checked. When the resolver fails (the run
-// has no room for the target's memory regions) the tail call falls
-// through, which is safe, and the run ends with the error (RunRepeat
-// reports tailErr): the interpreter's loop needs no error path here.
-func (m *Machine) tailCallTarget(mapHandle, index uint64) (*Code, bool) {
-	if m.TailCalls == nil || m.tailCalls >= MaxTailCalls {
-		// Past the limit nothing is resolved (or held): the call
-		// falls through whatever the index.
-		return nil, false
-	}
-	next, checked, inRange, err := m.TailCalls.TailCallTarget(mapHandle, index)
-	if err != nil {
-		if m.tailErr == nil {
-			m.tailErr = fmt.Errorf("bpf_tail_call: %w", err)
-		}
-		return nil, false
-	}
-	if !inRange {
-		return nil, false
-	}
-	m.tailCalls++
-	return next, next != nil && (checked || next.checked)
+	TailCallTarget(mapHandle, index uint64) (next Code, checked, inRange bool, err error)
 }
 
 // Stop ends the run after the current helper returns, with r0 = r0.
@@ -348,7 +316,7 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Run-time failures, wrapped in *Error.
+// Run-time failures, wrapped in *Error. Every engine reports these.
 var (
 	ErrBudget     = errors.New("instruction budget exhausted")
 	ErrCallDepth  = errors.New("call stack too deep")
