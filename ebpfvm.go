@@ -6,7 +6,8 @@
 // The pipeline is one package per stage:
 //
 //	isa               bytes <-> instructions, validation, asm/disasm
-//	internal/interp   decoded form and the interpreter
+//	internal/vm       the runtime contract: run state, helpers, engine interface
+//	internal/engine/interp  decoded form and the interpreter
 //	internal/mem      off-heap program memory and the region table
 //	ebpfvm (here)     programs, run options, helpers: the public API
 //

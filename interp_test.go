@@ -185,7 +185,7 @@ func TestMayGotoCounted(t *testing.T) {
 // TestMayGotoTimed checks the default mode's structure, which does not
 // depend on the machine's speed: the loop falls through a whole number of
 // 65535-iteration rounds (the clock is read at the end of each) and stops
-// (internal/interp tests the timing with a fake clock).
+// (internal/engine/interp tests the timing with a fake clock).
 func TestMayGotoTimed(t *testing.T) {
 	res, err := run(t, mayGotoCounter, nil)
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"os"
 
 	"github.com/ebpfvm/ebpfvm/internal/helpers"
-	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/internal/engine/interp"
 	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )

@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"testing"
 
-	"github.com/ebpfvm/ebpfvm/internal/interp"
+	"github.com/ebpfvm/ebpfvm/internal/engine/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
 	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"

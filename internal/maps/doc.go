@@ -66,7 +66,7 @@
 // period: a run of a program holds, until it ends, every map a helper
 // handed it (an inner map it looked up, a ring buffer it reserved in), so
 // an inner map removed from a map of maps while a program still uses it
-// is freed when that run ends (internal/interp Env.Hold). Prog array slots
+// is freed when that run ends (internal/vm Env.Hold). Prog array slots
 // hold a reference to programs that implement mem.Ref.
 //
 // New checks a map's size (Size) before it allocates anything: a map
