@@ -13,8 +13,8 @@ import (
 
 	"github.com/cilium/ebpf"
 
-	"github.com/ebpfvm/ebpfvm/internal/helpers"
 	"github.com/ebpfvm/ebpfvm/internal/engine/interp"
+	"github.com/ebpfvm/ebpfvm/internal/helpers"
 	"github.com/ebpfvm/ebpfvm/internal/maps"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
 	"github.com/ebpfvm/ebpfvm/internal/vm"

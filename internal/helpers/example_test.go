@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/ebpfvm/ebpfvm/internal/helpers"
 	"github.com/ebpfvm/ebpfvm/internal/engine/interp"
+	"github.com/ebpfvm/ebpfvm/internal/helpers"
 	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
