@@ -22,7 +22,7 @@ type CollectionOptions struct {
 	// those with the same ID.
 	Helpers *Helpers
 	// NumCPU is the number of virtual CPUs: per-CPU maps have a slot for
-	// each. 0 means runtime.NumCPU(); a negative number is refused.
+	// each: 1 to MaxCPUs, or 0 for runtime.NumCPU().
 	NumCPU int
 	// TraceOutput receives bpf_trace_printk output; nil discards it.
 	TraceOutput io.Writer

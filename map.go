@@ -62,7 +62,7 @@ func closeMap(m maps.Map) { m.Close() }
 // MapOptions configure NewMapWithOptions.
 type MapOptions struct {
 	// NumCPU is the number of virtual CPUs: a per-CPU map has a slot for
-	// each. 0 means runtime.NumCPU(); a negative number is refused.
+	// each: 1 to MaxCPUs, or 0 for runtime.NumCPU().
 	NumCPU int
 	// MemoryLimit, when not nil, is charged for the map (see MemoryLimit).
 	MemoryLimit *MemoryLimit

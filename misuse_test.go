@@ -53,17 +53,34 @@ func TestMisuseErrors(t *testing.T) {
 			c, err := ebpfvm.NewCollection(&ebpf.CollectionSpec{}, &ebpfvm.CollectionOptions{NumCPU: -1})
 			c.Close()
 			return err
-		}, "NumCPU -1 is negative", syscall.EINVAL},
+		}, "NumCPU -1: want 1 to 8192", syscall.EINVAL},
 		{"negative NumCPU, map", func() error {
 			m, err := ebpfvm.NewMapWithOptions(&ebpf.MapSpec{Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: 1}, ebpfvm.MapOptions{NumCPU: -2})
 			m.Close()
 			return err
-		}, "NumCPU -2 is negative", syscall.EINVAL},
+		}, "NumCPU -2: want 1 to 8192", syscall.EINVAL},
 		{"negative NumCPU, program", func() error {
 			p, err := ebpfvm.NewProgram(exit, &ebpfvm.ProgramOptions{NumCPU: -3})
 			p.Close()
 			return err
-		}, "NumCPU -3 is negative", syscall.EINVAL},
+		}, "NumCPU -3: want 1 to 8192", syscall.EINVAL},
+		{"NumCPU past MaxCPUs, map", func() error {
+			// 2^20 CPUs: an update of a per-CPU hash element would
+			// write a page per CPU, gigabytes.
+			m, err := ebpfvm.NewMapWithOptions(&ebpf.MapSpec{Type: ebpf.PerCPUHash, KeySize: 4, ValueSize: 8, MaxEntries: 1024}, ebpfvm.MapOptions{NumCPU: 1 << 20})
+			m.Close()
+			return err
+		}, "NumCPU 1048576: want 1 to 8192", syscall.EINVAL},
+		{"NumCPU past MaxCPUs, collection", func() error {
+			c, err := ebpfvm.NewCollection(&ebpf.CollectionSpec{}, &ebpfvm.CollectionOptions{NumCPU: ebpfvm.MaxCPUs + 1})
+			c.Close()
+			return err
+		}, "NumCPU 8193: want 1 to 8192", syscall.EINVAL},
+		{"NumCPU past MaxCPUs, program", func() error {
+			p, err := ebpfvm.NewProgram(exit, &ebpfvm.ProgramOptions{NumCPU: ebpfvm.MaxCPUs + 1})
+			p.Close()
+			return err
+		}, "NumCPU 8193: want 1 to 8192", syscall.EINVAL},
 		{"negative ContextSize", func() error {
 			p, err := ebpfvm.NewProgram(exit, &ebpfvm.ProgramOptions{ContextSize: -1})
 			p.Close()

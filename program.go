@@ -37,7 +37,7 @@ type ProgramOptions struct {
 	// TraceOutput receives bpf_trace_printk output; nil discards it.
 	TraceOutput io.Writer
 	// NumCPU is the number of virtual CPUs (RunOptions.CPU ranges over
-	// them); 0 means runtime.NumCPU(); a negative number is refused.
+	// them): 1 to MaxCPUs, or 0 for runtime.NumCPU().
 	NumCPU int
 	// Verify chooses the verifier's rules. By default (VerifyPrivileged)
 	// the verifier runs before the program is loaded and refuses the
@@ -304,18 +304,23 @@ func (o *ProgramOptions) check() error {
 	return checkNumCPU(o.NumCPU)
 }
 
-// checkNumCPU refuses a negative number of virtual CPUs (0 means
-// runtime.NumCPU()).
+// MaxCPUs is the largest number of virtual CPUs: the kernel's largest
+// NR_CPUS on x86-64 (CONFIG_MAXSMP). Per-CPU maps keep a value per CPU,
+// and an update of one element writes all of them.
+const MaxCPUs = 8192
+
+// checkNumCPU refuses a number of virtual CPUs below 0 (0 means
+// runtime.NumCPU()) or above MaxCPUs.
 func checkNumCPU(n int) error {
-	if n < 0 {
-		return fmt.Errorf("NumCPU %d is negative (0 means runtime.NumCPU()): %w", n, syscall.EINVAL)
+	if n < 0 || n > MaxCPUs {
+		return fmt.Errorf("NumCPU %d: want 1 to %d (MaxCPUs), or 0 for runtime.NumCPU(): %w", n, MaxCPUs, syscall.EINVAL)
 	}
 	return nil
 }
 
 func numCPU(n int) int {
 	if n <= 0 {
-		return runtime.NumCPU()
+		return min(runtime.NumCPU(), MaxCPUs)
 	}
 	return n
 }
