@@ -189,7 +189,18 @@ func Helpers() *ebpfvm.Helpers {
 // reads of uninitialized registers, unbounded jumps, helpers without
 // prototypes).
 func Execute(insns []isa.Instruction, memory []byte) (uint64, error) {
-	prog, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Helpers: Helpers(), Verify: ebpfvm.VerifyNone})
+	return ExecuteWith(insns, memory, nil)
+}
+
+// ExecuteWith is Execute with the program's other options (its engine)
+// taken from opts; the suite's helpers and checked mode replace opts'.
+func ExecuteWith(insns []isa.Instruction, memory []byte, opts *ebpfvm.ProgramOptions) (uint64, error) {
+	var o ebpfvm.ProgramOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.Helpers, o.Verify = Helpers(), ebpfvm.VerifyNone
+	prog, err := ebpfvm.NewProgram(insns, &o)
 	if err != nil {
 		return 0, err
 	}
@@ -201,11 +212,14 @@ func Execute(insns []isa.Instruction, memory []byte) (uint64, error) {
 }
 
 // Check runs a test and reports whether ebpfvm gave the expected outcome.
-func (t *Test) Check() error {
+func (t *Test) Check() error { return t.CheckWith(nil) }
+
+// CheckWith is Check with the program's options as ExecuteWith takes them.
+func (t *Test) CheckWith(opts *ebpfvm.ProgramOptions) error {
 	insns, err := t.Program()
 	if err == nil {
 		var r0 uint64
-		r0, err = Execute(insns, t.Mem)
+		r0, err = ExecuteWith(insns, t.Mem, opts)
 		if err == nil {
 			if t.Error != "" {
 				return fmt.Errorf("expected error %q, got r0 = %#x", t.Error, r0)

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 )
 
 // suiteDir is where the bpf_conformance files live: $EBPFVM_CONFORMANCE_DIR,
@@ -32,16 +34,18 @@ func TestSuite(t *testing.T) {
 	for name, why := range skipped {
 		t.Errorf("%s skipped: %v", name, why)
 	}
-	passed := 0
-	for _, tc := range tests {
-		t.Run(tc.Name, func(t *testing.T) {
-			if err := tc.Check(); err != nil {
-				t.Fatal(err)
-			}
-			passed++
-		})
-	}
-	t.Logf("conformance: %d/%d passed", passed, len(tests)+len(skipped))
+	engines.RunChecked(t, func(t *testing.T, e engines.Engine) {
+		passed := 0
+		for _, tc := range tests {
+			t.Run(tc.Name, func(t *testing.T) {
+				if err := tc.CheckWith(e.Program(nil)); err != nil {
+					t.Fatal(err)
+				}
+				passed++
+			})
+		}
+		t.Logf("conformance on %s: %d/%d passed", e.Name, passed, len(tests)+len(skipped))
+	})
 	if len(tests)+len(skipped) != 313 {
 		t.Errorf("found %d test files, want 313", len(tests)+len(skipped))
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 )
 
 // TestCorpusAgainstKernel runs every scenario in ebpfvm, checks the
@@ -16,27 +18,29 @@ func TestCorpusAgainstKernel(t *testing.T) {
 	if kernelErr != nil {
 		t.Logf("the kernel engine is unavailable (%v): checking ebpfvm against the scenarios' expectations only", kernelErr)
 	}
-	for _, s := range Scenarios() {
-		t.Run(s.Name, func(t *testing.T) {
-			problems := compareScenario(t, s, kernelErr == nil)
-			gap, known := VMGaps[s.Name]
-			switch {
-			case len(problems) == 0 && known:
-				t.Logf("known ebpfvm gap no longer shows: remove %q from VMGaps (%s)", s.Name, gap)
-			case len(problems) == 0:
-			case known:
-				t.Skipf("known ebpfvm gap: %s\n%s", gap, strings.Join(problems, "\n"))
-			default:
-				t.Error(strings.Join(problems, "\n"))
-			}
-		})
-	}
+	engines.Run(t, func(t *testing.T, e engines.Engine) {
+		for _, s := range Scenarios() {
+			t.Run(s.Name, func(t *testing.T) {
+				problems := compareScenario(t, VMEngine{Options: e.Collection(nil)}, s, kernelErr == nil)
+				gap, known := VMGaps[s.Name]
+				switch {
+				case len(problems) == 0 && known:
+					t.Logf("known ebpfvm gap no longer shows: remove %q from VMGaps (%s)", s.Name, gap)
+				case len(problems) == 0:
+				case known:
+					t.Skipf("known ebpfvm gap: %s\n%s", gap, strings.Join(problems, "\n"))
+				default:
+					t.Error(strings.Join(problems, "\n"))
+				}
+			})
+		}
+	})
 }
 
-// compareScenario runs s in ebpfvm (and in the kernel if withKernel) and
-// returns what went wrong.
-func compareScenario(t *testing.T, s *Scenario, withKernel bool) []string {
-	vm, err := Run(VMEngine{}, s)
+// compareScenario runs s on ebpfvm's engine e (and in the kernel if
+// withKernel) and returns what went wrong.
+func compareScenario(t *testing.T, e VMEngine, s *Scenario, withKernel bool) []string {
+	vm, err := Run(e, s)
 	if err != nil {
 		if errors.Is(err, errors.ErrUnsupported) {
 			return []string{fmt.Sprintf("ebpfvm: unsupported: %v", err)}

@@ -80,12 +80,31 @@ func RunKernel(insns []isa.Instruction, ctx []byte) (Outcome, error) {
 	return Outcome{Retval: uint64(res.Retval), Ctx: res.CtxOut}, nil
 }
 
-// RunVM runs the program in ebpfvm. A program ebpfvm refuses to load is an
+// VM is the ebpfvm side of a comparison: an engine, named, with the
+// program options that select it.
+type VM struct {
+	// Name names the engine in reports ("interp").
+	Name string
+	// Options select the engine; nil is the default engine. The suite
+	// sets Verify (see RunVM).
+	Options *ebpfvm.ProgramOptions
+}
+
+// DefaultVM is ebpfvm's default engine.
+var DefaultVM = VM{Name: "default engine"}
+
+// RunVM runs the program on vm. A program ebpfvm refuses to load is an
 // error; a run-time error is part of the Outcome. The program runs
 // unverified, in checked mode: the comparison is of the instructions'
-// semantics (verifier verdicts are compared in verifier/).
-func RunVM(insns []isa.Instruction, ctx []byte) (Outcome, error) {
-	p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone})
+// semantics (verifier verdicts are compared in verifier/, and the
+// verified runs with the checked ones in the root's FuzzEngines).
+func RunVM(vm VM, insns []isa.Instruction, ctx []byte) (Outcome, error) {
+	var opts ebpfvm.ProgramOptions
+	if vm.Options != nil {
+		opts = *vm.Options
+	}
+	opts.Verify = ebpfvm.VerifyNone
+	p, err := ebpfvm.NewProgram(insns, &opts)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("ebpfvm refused the program: %w", err)
 	}
@@ -101,6 +120,8 @@ type Mismatch struct {
 	Case
 	Kernel, VM Outcome
 	VMLoadErr  error // ebpfvm refused a program the kernel accepted
+	// Engine is the ebpfvm side that disagrees.
+	Engine VM
 	// Minimized is a smaller program that still disagrees (nil if
 	// minimization was not asked for or found nothing smaller).
 	Minimized          []isa.Instruction
@@ -108,27 +129,33 @@ type Mismatch struct {
 	MinimizeIterations int
 }
 
-// Check runs c in both engines. It returns (nil, nil) when they agree, a
-// Mismatch when they do not, and an error wrapping ErrRejected when the
-// kernel rejects the program.
-func Check(c Case) (*Mismatch, error) {
+// Check runs c in the kernel once and on each of vms (DefaultVM when there
+// are none). It returns (nil, nil) when they all agree, a Mismatch for the
+// first that does not, and an error wrapping ErrRejected when the kernel
+// rejects the program.
+func Check(c Case, vms ...VM) (*Mismatch, error) {
 	k, err := RunKernel(c.Insns, c.Ctx)
 	if err != nil {
 		return nil, err
 	}
-	v, verr := RunVM(c.Insns, c.Ctx)
-	if verr != nil {
-		return &Mismatch{Case: c, Kernel: k, VMLoadErr: verr}, nil
+	if len(vms) == 0 {
+		vms = []VM{DefaultVM}
 	}
-	if k.equal(v) {
-		return nil, nil
+	for _, vm := range vms {
+		v, verr := RunVM(vm, c.Insns, c.Ctx)
+		if verr != nil {
+			return &Mismatch{Case: c, Kernel: k, VMLoadErr: verr, Engine: vm}, nil
+		}
+		if !k.equal(v) {
+			return &Mismatch{Case: c, Kernel: k, VM: v, Engine: vm}, nil
+		}
 	}
-	return &Mismatch{Case: c, Kernel: k, VM: v}, nil
+	return nil, nil
 }
 
 // disagree reports whether the kernel accepts insns and the engines
 // disagree on it.
-func disagree(insns []isa.Instruction, ctx []byte) (k, v Outcome, yes bool) {
+func disagree(vm VM, insns []isa.Instruction, ctx []byte) (k, v Outcome, yes bool) {
 	if isa.Validate(insns) != nil {
 		return k, v, false
 	}
@@ -136,7 +163,7 @@ func disagree(insns []isa.Instruction, ctx []byte) (k, v Outcome, yes bool) {
 	if err != nil {
 		return k, v, false
 	}
-	v, err = RunVM(insns, ctx)
+	v, err = RunVM(vm, insns, ctx)
 	if err != nil {
 		return k, Outcome{Err: err}, true
 	}
@@ -163,7 +190,7 @@ func (m *Mismatch) Minimize(budget time.Duration) {
 				continue
 			}
 			m.MinimizeIterations++
-			if k, v, yes := disagree(cand, m.Ctx); yes {
+			if k, v, yes := disagree(m.Engine, cand, m.Ctx); yes {
 				cur = cand
 				m.MinKernel, m.MinVM = k, v
 				i = min(i, len(cur))
@@ -237,8 +264,8 @@ func RemoveInstructions(insns []isa.Instruction, drop []bool) ([]isa.Instruction
 // results and where they differ, and the minimized program.
 func (m *Mismatch) Report() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "MISMATCH seed %d, config %+v (%d instructions)\n", m.Seed, m.Config, len(m.Insns))
-	fmt.Fprintf(&b, "reproduce: go test ./internal/difftest -run TestDifferential -difftest.seed=%d -difftest.n=1\n", m.Seed)
+	fmt.Fprintf(&b, "MISMATCH seed %d, config %+v (%d instructions), ebpfvm on %s\n", m.Seed, m.Config, len(m.Insns), m.Engine.Name)
+	fmt.Fprintf(&b, "reproduce: go test ./internal/testing/difftest -run TestDifferential -difftest.seed=%d -difftest.n=1\n", m.Seed)
 	if m.VMLoadErr != nil {
 		fmt.Fprintf(&b, "ebpfvm refused a program the kernel accepted: %v\n", m.VMLoadErr)
 	} else {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 	"github.com/ebpfvm/ebpfvm/internal/testing/progen"
 	"github.com/ebpfvm/ebpfvm/isa"
@@ -57,6 +58,14 @@ func TestDifferential(t *testing.T) {
 		reports    []*Mismatch
 		wg         sync.WaitGroup
 	)
+	var vms []VM
+	for _, e := range engines.All() {
+		if e.Checked {
+			vms = append(vms, VM{Name: e.Name, Options: e.Program(nil)})
+		} else {
+			t.Logf("engine %s runs only verified programs: not compared here (FuzzEngines compares it with the checked interpreter)", e.Name)
+		}
+	}
 	start := time.Now()
 	for range workers {
 		wg.Add(1)
@@ -69,7 +78,7 @@ func TestDifferential(t *testing.T) {
 				}
 				seed := *flagSeed + i
 				c := Generate(seed, Configs[uint64(seed)%uint64(len(Configs))])
-				m, err := Check(c)
+				m, err := Check(c, vms...)
 				if err != nil {
 					if errors.Is(err, ErrRejected) {
 						rejected.Add(1)
@@ -101,8 +110,8 @@ func TestDifferential(t *testing.T) {
 		t.Error(m.Report())
 	}
 	nrej := rejected.Load()
-	t.Logf("%d programs compared in %v (%d workers), %d mismatches; kernel rejected %d of %d generated (%.3f%%)",
-		compared.Load(), time.Since(start).Round(time.Millisecond), workers, mismatched.Load(),
+	t.Logf("%d programs compared on %d engines in %v (%d workers), %d mismatches; kernel rejected %d of %d generated (%.3f%%)",
+		compared.Load(), len(vms), time.Since(start).Round(time.Millisecond), workers, mismatched.Load(),
 		nrej, compared.Load()+nrej, 100*float64(nrej)/float64(max(compared.Load()+nrej, 1)))
 	if nrej > 0 {
 		t.Logf("first rejections:\n%s", strings.Join(firstRej, "\n"))

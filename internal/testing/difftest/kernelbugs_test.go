@@ -69,7 +69,7 @@ func TestKernelBugs(t *testing.T) {
 			ctx := make([]byte, 16)
 			binary.LittleEndian.PutUint64(ctx, c.ctx[0])
 			binary.LittleEndian.PutUint64(ctx[8:], c.ctx[1])
-			v, err := RunVM(c.insns, ctx)
+			v, err := RunVM(DefaultVM, c.insns, ctx)
 			if err != nil || v.Err != nil {
 				t.Fatalf("ebpfvm: %v %v", err, v.Err)
 			}
