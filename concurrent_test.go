@@ -8,12 +8,15 @@ import (
 	"github.com/cilium/ebpf/asm"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 )
 
 // TestConcurrentProgramsAndMaps runs a program on many goroutines that
 // counts into a hash map while Go code updates, deletes and iterates the
 // same map. Run it under -race (CI does).
-func TestConcurrentProgramsAndMaps(t *testing.T) {
+func TestConcurrentProgramsAndMaps(t *testing.T) { engines.Run(t, testConcurrentProgramsAndMaps) }
+
+func testConcurrentProgramsAndMaps(t *testing.T, e engines.Engine) {
 	// key = CPU; value += 1 (atomically), inserting the key when absent.
 	insns := asm.Instructions{
 		asm.FnGetSmpProcessorId.Call(),
@@ -44,7 +47,7 @@ func TestConcurrentProgramsAndMaps(t *testing.T) {
 		Programs: map[string]*ebpf.ProgramSpec{
 			"count": {Name: "count", Type: ebpf.XDP, License: "GPL", Instructions: insns},
 		},
-	}, &ebpfvm.CollectionOptions{NumCPU: 8})
+	}, e.Collection(&ebpfvm.CollectionOptions{NumCPU: 8}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
@@ -74,7 +75,9 @@ const innerValue = `
 // program still reads and writes the value (verified: without checks;
 // unverified: checked against the run's regions), and the map's memory
 // is freed when the run ends.
-func TestInnerMapOutlivesRun(t *testing.T) {
+func TestInnerMapOutlivesRun(t *testing.T) { engines.Run(t, testInnerMapOutlivesRun) }
+
+func testInnerMapOutlivesRun(t *testing.T, e engines.Engine) {
 	const src = innerValue + `
 	r0 = *(u64 *)(r7 +0)
 	r0 += 1
@@ -83,7 +86,7 @@ func TestInnerMapOutlivesRun(t *testing.T) {
 miss:
 	r0 = 0xdead
 	exit`
-	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone} {
+	for _, mode := range e.Modes() {
 		t.Run(mode.String(), func(t *testing.T) {
 			outer, inner := mapInMap(t)
 			id := ebpfvm.MapID(inner)
@@ -98,7 +101,7 @@ miss:
 				aliveInRun = ebpfvm.MapAlive(id)
 				return nil
 			})
-			p := load(t, src, &ebpfvm.ProgramOptions{Type: ebpf.Syscall, Helpers: h, Maps: []*ebpfvm.Map{outer}, Verify: mode})
+			p := load(t, src, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.Syscall, Helpers: h, Maps: []*ebpfvm.Map{outer}, Verify: mode}))
 			res, err := p.Run(&ebpfvm.RunOptions{})
 			if err != nil {
 				t.Fatalf("run: %v", err)
@@ -119,7 +122,9 @@ miss:
 // TestInnerMapReleasedOnError: what a run holds is released however the
 // run ends, here by exhausting its instruction budget, and whatever
 // number of repeats it had.
-func TestInnerMapReleasedOnError(t *testing.T) {
+func TestInnerMapReleasedOnError(t *testing.T) { engines.Run(t, testInnerMapReleasedOnError) }
+
+func testInnerMapReleasedOnError(t *testing.T, e engines.Engine) {
 	outer, inner := mapInMap(t)
 	id := ebpfvm.MapID(inner)
 	h := dropHelper(func() error {
@@ -132,7 +137,7 @@ loop:
 	goto loop
 miss:
 	r0 = 0
-	exit`, &ebpfvm.ProgramOptions{Type: ebpf.Syscall, Helpers: h, Maps: []*ebpfvm.Map{outer}, Verify: ebpfvm.VerifyNone})
+	exit`, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.Syscall, Helpers: h, Maps: []*ebpfvm.Map{outer}, Verify: ebpfvm.VerifyNone}))
 	_, err := p.Run(&ebpfvm.RunOptions{MaxInstructions: 1000, Repeat: 3})
 	if !errors.Is(err, ebpfvm.ErrBudget) {
 		t.Fatalf("err = %v, want the budget exhausted", err)
@@ -145,7 +150,9 @@ miss:
 // TestInnerMapHeldOncePerRun: repeats and repeated lookups of the same
 // inner map take one reference for the whole run, and a map the program
 // looked up in an earlier repeat stays usable in later ones.
-func TestInnerMapHeldOncePerRun(t *testing.T) {
+func TestInnerMapHeldOncePerRun(t *testing.T) { engines.Run(t, testInnerMapHeldOncePerRun) }
+
+func testInnerMapHeldOncePerRun(t *testing.T, e engines.Engine) {
 	outer, inner := mapInMap(t)
 	id := ebpfvm.MapID(inner)
 	calls := 0
@@ -166,7 +173,7 @@ func TestInnerMapHeldOncePerRun(t *testing.T) {
 	exit
 miss:
 	r0 = 0xdead
-	exit`, &ebpfvm.ProgramOptions{Type: ebpf.Syscall, Helpers: h, Maps: []*ebpfvm.Map{outer}})
+	exit`, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.Syscall, Helpers: h, Maps: []*ebpfvm.Map{outer}}))
 	res, err := p.Run(&ebpfvm.RunOptions{Repeat: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +227,11 @@ const readGlobal = `
 // run ends. A prog array keeps the programs it holds, and their maps,
 // alive after Close, as the kernel's holds a reference to them.
 func TestTailCalledProgramOutlivesClose(t *testing.T) {
-	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone} {
+	engines.Run(t, testTailCalledProgramOutlivesClose)
+}
+
+func testTailCalledProgramOutlivesClose(t *testing.T, e engines.Engine) {
+	for _, mode := range e.Modes() {
 		t.Run(mode.String(), func(t *testing.T) {
 			jump, value := progAndMap(t)
 			id := ebpfvm.MapID(value)
@@ -232,11 +243,11 @@ func TestTailCalledProgramOutlivesClose(t *testing.T) {
 				callee.Close()
 				return value.Close()
 			})
-			callee, err := ebpfvm.NewProgram(assemble(t, readGlobal), &ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Helpers: h, Maps: []*ebpfvm.Map{value}})
+			callee, err := ebpfvm.NewProgram(assemble(t, readGlobal), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Helpers: h, Maps: []*ebpfvm.Map{value}}))
 			if err != nil {
 				t.Fatal(err)
 			}
-			caller := load(t, tailCallTo(0), &ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: []*ebpfvm.Map{jump}, Verify: mode})
+			caller := load(t, tailCallTo(0), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: []*ebpfvm.Map{jump}, Verify: mode}))
 			if err := jump.Update(uint32(0), callee, ebpfvm.UpdateAny); err != nil {
 				t.Fatal(err)
 			}
@@ -260,17 +271,19 @@ func TestTailCalledProgramOutlivesClose(t *testing.T) {
 // TestProgArrayHoldsPrograms: closing a program that is in a prog array
 // (and the Go handle of its map) leaves it runnable through tail calls
 // until the slot is emptied; then its map is freed.
-func TestProgArrayHoldsPrograms(t *testing.T) {
-	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone} {
+func TestProgArrayHoldsPrograms(t *testing.T) { engines.Run(t, testProgArrayHoldsPrograms) }
+
+func testProgArrayHoldsPrograms(t *testing.T, e engines.Engine) {
+	for _, mode := range e.Modes() {
 		t.Run(mode.String(), func(t *testing.T) {
 			jump, value := progAndMap(t)
 			id := ebpfvm.MapID(value)
 			h := dropHelper(func() error { return nil })
-			callee, err := ebpfvm.NewProgram(assemble(t, readGlobal), &ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Helpers: h, Maps: []*ebpfvm.Map{value}})
+			callee, err := ebpfvm.NewProgram(assemble(t, readGlobal), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Helpers: h, Maps: []*ebpfvm.Map{value}}))
 			if err != nil {
 				t.Fatal(err)
 			}
-			caller := load(t, tailCallTo(0), &ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: []*ebpfvm.Map{jump}, Verify: mode})
+			caller := load(t, tailCallTo(0), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: []*ebpfvm.Map{jump}, Verify: mode}))
 			if err := jump.Update(uint32(0), callee, ebpfvm.UpdateAny); err != nil {
 				t.Fatal(err)
 			}
@@ -302,7 +315,9 @@ func TestProgArrayHoldsPrograms(t *testing.T) {
 
 // TestRunningProgramClosed: a program closed (with its map's Go handle)
 // by a helper in the middle of its own run finishes the run.
-func TestRunningProgramClosed(t *testing.T) {
+func TestRunningProgramClosed(t *testing.T) { engines.Run(t, testRunningProgramClosed) }
+
+func testRunningProgramClosed(t *testing.T, e engines.Engine) {
 	_, value := progAndMap(t)
 	id := ebpfvm.MapID(value)
 	var p *ebpfvm.Program
@@ -310,7 +325,7 @@ func TestRunningProgramClosed(t *testing.T) {
 		p.Close()
 		return value.Close()
 	})
-	p, err := ebpfvm.NewProgram(assemble(t, readGlobal), &ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Helpers: h, Maps: []*ebpfvm.Map{value}})
+	p, err := ebpfvm.NewProgram(assemble(t, readGlobal), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Helpers: h, Maps: []*ebpfvm.Map{value}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,6 +343,10 @@ func TestRunningProgramClosed(t *testing.T) {
 // map and closing the one it replaced. No run fails, every result comes
 // from a live map, and every inner map is freed in the end.
 func TestInnerMapsReplacedConcurrently(t *testing.T) {
+	engines.Run(t, testInnerMapsReplacedConcurrently)
+}
+
+func testInnerMapsReplacedConcurrently(t *testing.T, e engines.Engine) {
 	const n = 64
 	specs := map[string]*ebpf.MapSpec{
 		"outer": {Type: ebpf.ArrayOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: 1,
@@ -347,7 +366,7 @@ func TestInnerMapsReplacedConcurrently(t *testing.T) {
 		}
 	}
 	h := dropHelper(func() error { return nil })
-	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone} {
+	for _, mode := range e.Modes() {
 		p := load(t, innerValue+`
 	r0 = *(u64 *)(r7 +0)
 	r1 = r0
@@ -356,7 +375,7 @@ func TestInnerMapsReplacedConcurrently(t *testing.T) {
 	exit
 miss:
 	r0 = 0
-	exit`, &ebpfvm.ProgramOptions{Type: ebpf.Syscall, Helpers: h, Maps: []*ebpfvm.Map{outer}, Verify: mode})
+	exit`, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.Syscall, Helpers: h, Maps: []*ebpfvm.Map{outer}, Verify: mode}))
 		var wg sync.WaitGroup
 		stop := make(chan struct{})
 		errs := make(chan error, 2)
@@ -413,7 +432,9 @@ miss:
 // TestManyInnerMapsHeld: a run that looks up more inner maps than the
 // run's short list of references holds (it switches to a set) holds each
 // once and releases them all.
-func TestManyInnerMapsHeld(t *testing.T) {
+func TestManyInnerMapsHeld(t *testing.T) { engines.Run(t, testManyInnerMapsHeld) }
+
+func testManyInnerMapsHeld(t *testing.T, e engines.Engine) {
 	const n = 40
 	specs := map[string]*ebpf.MapSpec{
 		"outer": {Type: ebpf.ArrayOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: n,
@@ -461,8 +482,8 @@ next:
 	if r6 < %d goto loop
 	r0 = r7
 	exit`, n)
-	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone} {
-		p := load(t, src, &ebpfvm.ProgramOptions{Type: ebpf.Syscall, Maps: []*ebpfvm.Map{outer}, Verify: mode})
+	for _, mode := range e.Modes() {
+		p := load(t, src, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.Syscall, Maps: []*ebpfvm.Map{outer}, Verify: mode}))
 		res, err := p.Run(&ebpfvm.RunOptions{Repeat: 3})
 		if err != nil || res.ReturnValue != want {
 			t.Fatalf("%v: r0 = %d, %v; want %d", mode, res.ReturnValue, err, want)
@@ -483,7 +504,9 @@ next:
 // TestTailCallTooManyRegions: a tail call into a program whose maps do not
 // fit in the run's region table fails the run (the tail call itself falls
 // through, so the caller's code goes on safely until the run ends).
-func TestTailCallTooManyRegions(t *testing.T) {
+func TestTailCallTooManyRegions(t *testing.T) { engines.Run(t, testTailCallTooManyRegions) }
+
+func testTailCallTooManyRegions(t *testing.T, e engines.Engine) {
 	const n = 62
 	specs := map[string]*ebpf.MapSpec{
 		"jump": {Type: ebpf.ProgramArray, KeySize: 4, ValueSize: 4, MaxEntries: 1},
@@ -498,12 +521,12 @@ func TestTailCallTooManyRegions(t *testing.T) {
 		ms = append(ms, c.Maps[fmt.Sprintf("m%02d", i)])
 		src += fmt.Sprintf("r1 = map[fd:%d][0]+0\nr1 = *(u64 *)(r1 +0)\nr0 += r1\n", i)
 	}
-	callee := load(t, src+"exit", &ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: ms})
+	callee := load(t, src+"exit", e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: ms}))
 	jump := c.Maps["jump"]
 	if err := jump.Update(uint32(0), callee, ebpfvm.UpdateAny); err != nil {
 		t.Fatal(err)
 	}
-	caller := load(t, tailCallTo(0), &ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: []*ebpfvm.Map{jump}})
+	caller := load(t, tailCallTo(0), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: []*ebpfvm.Map{jump}}))
 	_, err := caller.Run(&ebpfvm.RunOptions{Data: testPacket()})
 	if !errors.Is(err, ebpfvm.ErrAccessDenied) || !strings.Contains(err.Error(), "too many memory regions") {
 		t.Fatalf("err = %v, want too many memory regions", err)

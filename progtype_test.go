@@ -8,6 +8,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
@@ -223,7 +224,9 @@ func skbCtx(mark uint32) []byte {
 // TestProgramTypes runs small programs of each packet type in ebpfvm and,
 // where bpf() is available, in the kernel, and compares r0, the packet and
 // the context after the run.
-func TestProgramTypes(t *testing.T) {
+func TestProgramTypes(t *testing.T) { engines.Run(t, testProgramTypes) }
+
+func testProgramTypes(t *testing.T, e engines.Engine) {
 	kernelErr := kernel.Available()
 	if kernelErr != nil {
 		t.Logf("kernel comparison skipped: %v", kernelErr)
@@ -234,7 +237,7 @@ func TestProgramTypes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Type: c.typ})
+			p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Type: c.typ}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -270,8 +273,10 @@ func TestProgramTypes(t *testing.T) {
 	}
 }
 
-func TestProgramTypeInputErrors(t *testing.T) {
-	xdp, err := ebpfvm.NewProgram(prog(isa.Mov64Imm(isa.R0, 2), isa.Exit()), &ebpfvm.ProgramOptions{Type: ebpf.XDP})
+func TestProgramTypeInputErrors(t *testing.T) { engines.Run(t, testProgramTypeInputErrors) }
+
+func testProgramTypeInputErrors(t *testing.T, e engines.Engine) {
+	xdp, err := ebpfvm.NewProgram(prog(isa.Mov64Imm(isa.R0, 2), isa.Exit()), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.XDP}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +295,7 @@ func TestProgramTypeInputErrors(t *testing.T) {
 			t.Errorf("%+v: err = %v, want it to mention %q", c.opts, err, c.want)
 		}
 	}
-	tc, err := ebpfvm.NewProgram(prog(isa.Mov64Imm(isa.R0, 0), isa.Exit()), &ebpfvm.ProgramOptions{Type: ebpf.SchedCLS})
+	tc, err := ebpfvm.NewProgram(prog(isa.Mov64Imm(isa.R0, 0), isa.Exit()), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SchedCLS}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +305,7 @@ func TestProgramTypeInputErrors(t *testing.T) {
 		t.Error("__sk_buff with len set was accepted")
 	}
 	// Packet helpers exist only for their program types.
-	if _, err := ebpfvm.NewProgram(prog(isa.Call(44), isa.Exit()), &ebpfvm.ProgramOptions{Type: ebpf.SchedCLS}); err == nil {
+	if _, err := ebpfvm.NewProgram(prog(isa.Call(44), isa.Exit()), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SchedCLS})); err == nil {
 		t.Error("xdp_adjust_head accepted in a tc program")
 	}
 }

@@ -86,6 +86,16 @@ func RunChecked(t *testing.T, body func(t *testing.T, e Engine)) {
 	}
 }
 
+// Modes returns the verifier modes e runs programs in: verified (no
+// per-access checks) and, if e is Checked, unverified (checked mode). A
+// test that loops over both modes ranges over it.
+func (e Engine) Modes() []ebpfvm.VerifyMode {
+	if e.Checked {
+		return []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone}
+	}
+	return []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged}
+}
+
 // Pairs returns every unordered pair of distinct engines (none while there
 // is only one engine).
 func Pairs() [][2]Engine {
