@@ -309,7 +309,21 @@ func (c *Collection) fillMap(name string, ms *ebpf.MapSpec, vars map[string]*ebp
 			return fmt.Errorf("initial contents: %w", err)
 		}
 	}
+	if frozenSection(name) {
+		if err := m.m.Freeze(); err != nil {
+			return fmt.Errorf("freeze: %w", err)
+		}
+	}
 	return nil
+}
+
+// frozenSection reports whether a map is frozen once its initial contents
+// are written (BPF_MAP_FREEZE), as libbpf and cilium/ebpf freeze the maps
+// of constant data sections (.rodata, .rodata.*) and .kconfig: Go code can
+// no longer write them (EPERM), only the programs' view stays as the
+// object declared it.
+func frozenSection(name string) bool {
+	return strings.HasPrefix(name, ".rodata") || name == ".kconfig"
 }
 
 func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, opts *CollectionOptions, cpus int) (*Program, error) {

@@ -174,3 +174,24 @@ func mustAssemble(t *testing.T, src string) []isa.Instruction {
 	}
 	return insns
 }
+
+// TestConstantSectionsFrozen: .rodata and .rodata.* are frozen after
+// loading, as libbpf and cilium/ebpf freeze them: an update from Go fails
+// with EPERM, while .data stays writable.
+func TestConstantSectionsFrozen(t *testing.T) {
+	coll, err := ebpfvm.LoadCollection("testdata/corpus/globals.o", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer coll.Close()
+	for name, wantErr := range map[string]error{".rodata": syscall.EPERM, ".rodata.limits": syscall.EPERM, ".data": nil, ".bss": nil} {
+		m := coll.Maps[name]
+		if m == nil {
+			t.Fatalf("globals.o has no %s", name)
+		}
+		err := m.Update(uint32(0), make([]byte, m.ValueSize()), ebpfvm.UpdateAny)
+		if !errors.Is(err, wantErr) || (wantErr == nil) != (err == nil) {
+			t.Errorf("%s: update from Go: %v, want %v", name, err, wantErr)
+		}
+	}
+}
