@@ -32,8 +32,9 @@ type Machine struct {
 	dirty  int // frames whose stack memory the last run may have written
 
 	// State of the current run that helpers and callbacks need.
-	code      *Code  // the program running when a helper was called
+	code      *Code  // the running program (the loop keeps it here)
 	depth     int    // its frame
+	pc        int    // the next instruction, while the loop calls out (Machine.slow)
 	steps     uint64 // instructions executed so far
 	budget    uint64
 	checked   bool // this run tests memory accesses: it entered checked code

@@ -108,9 +108,9 @@ func (m *Machine) Callback(fn uint64, args [5]uint64) (uint64, error) {
 	}
 	m.chargeCallback()
 	m.enterFrame(base)
-	saved := m.code
+	saved, savedPC := m.code, m.pc // the caller's loop resumes from them
 	res, err := m.run(saved, pc, base, args)
-	m.code, m.depth = saved, base-1
+	m.code, m.depth, m.pc = saved, base-1, savedPC
 	m.setStackDepth(base - 1)
 	return res.R0, err
 }
@@ -263,19 +263,30 @@ func (m *Machine) run(c *Code, pc, base int, args [5]uint64) (vm.Result, error) 
 // loop is the interpreter proper. It keeps its state in locals (no
 // deferred closure may capture them, or they would live in memory rather
 // than registers); every return reports the steps taken.
+//
+// Go has no callee-saved registers: a value live across a call is spilled
+// to the stack, and a loop-carried value spilled anywhere in the loop is
+// spilled at the loop head, on every instruction. So no loop-carried local
+// is live across a call here: the program and frame of the running
+// function live in the machine (m.code, m.depth), the paths that call out
+// (helpers, callbacks, tail calls, atomics, legacy packet loads, the timed
+// may_goto's clock) store pc and steps in the machine first and reload the
+// loop's state from it afterwards (suspend, resume), and every error
+// return hands its values to a function that builds the result (failAt,
+// accessFail).
 func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (vm.Result, error) {
 	var r [16]uint64
 	r[1], r[2], r[3], r[4], r[5] = args[0], args[1], args[2], args[3], args[4]
 	r[10] = m.StackTop() - uint64(base)*vm.StackSize
+	m.code, m.depth = c, base
 	code := c.insns
-	depth := base
 	steps, budget, checked := m.steps, m.budget, m.checked
 	for {
 		in := &code[pc]
 		pc++
 		steps++
 		if steps > budget {
-			return vm.Result{Steps: steps}, m.fail(c, pc-1, vm.ErrBudget)
+			return m.failAt(pc, steps, vm.ErrBudget)
 		}
 		switch in.op {
 		// ALU64, immediate.
@@ -613,67 +624,31 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (vm.Result, error)
 			// mode, when it runs out the clock decides whether it
 			// refills (the iteration that emptied it still falls
 			// through, as in the kernel).
-			f := &m.frames[depth]
+			f := &m.frames[m.depth]
 			if f.maygoto == 0 {
 				pc = int(in.off)
 			} else {
 				f.maygoto--
 				if f.maygoto == 0 && m.mayGoto == vm.MayGotoTimed {
+					m.suspend(pc, steps)
 					f.maygoto = m.mayGotoRefill(f)
+					pc, steps, budget, checked, code = m.resume()
 				}
 			}
 
 		// Calls.
-		case opCallHelper, opCallKfunc:
-			m.depth, m.steps, m.code = depth, steps, c
-			v, err := c.helpers[in.imm](&m.env, r[1], r[2], r[3], r[4], r[5])
-			// A callback may have tail-called checked code, and took
-			// its cost from the budget.
-			steps, budget, checked = m.steps, m.budget, m.checked
-			if err != nil {
-				return vm.Result{Steps: steps}, m.fail(c, pc-1, helperError(c.names[in.imm], err))
-			}
-			if r0, stop := m.env.Stopped(); stop {
-				return vm.Result{R0: r0, Steps: steps}, nil
-			}
-			r[0] = v
-		case opLoopInline:
-			m.depth, m.steps, m.code = depth, steps, c
-			v, err := m.inlinedLoop(r[1], r[2], r[3])
-			steps, budget, checked = m.steps, m.budget, m.checked
-			if err != nil {
-				return vm.Result{Steps: steps}, m.fail(c, pc-1, helperError("bpf_loop", err))
-			}
-			if r0, stop := m.env.Stopped(); stop {
-				return vm.Result{R0: r0, Steps: steps}, nil
-			}
-			r[0] = v
-		case opCallX:
-			id := r[in.dst&15]
-			fn, name := m.callx.Func(int32(id), false)
-			if fn == nil || id > 1<<31-1 {
-				return vm.Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%w: %d", vm.ErrNoHelper, id))
-			}
-			m.depth, m.steps, m.code = depth, steps, c
-			v, err := fn(&m.env, r[1], r[2], r[3], r[4], r[5])
-			steps, budget, checked = m.steps, m.budget, m.checked
-			if err != nil {
-				return vm.Result{Steps: steps}, m.fail(c, pc-1, helperError(name, err))
-			}
-			if r0, stop := m.env.Stopped(); stop {
-				return vm.Result{R0: r0, Steps: steps}, nil
-			}
-			r[0] = v
 		case opCallLocal:
+			depth := m.depth
 			if depth+1 >= vm.MaxFrames {
-				return vm.Result{Steps: steps}, m.fail(c, pc-1, fmt.Errorf("%w: more than %d frames", vm.ErrCallDepth, vm.MaxFrames))
+				return m.failCallDepth(pc, steps)
 			}
 			f := &m.frames[depth]
 			f.ret = int32(pc)
-			f.code = c
+			f.code = m.code
 			f.saved = [4]uint64{r[6], r[7], r[8], r[9]}
 			f.fp = r[10]
 			depth++
+			m.depth = depth
 			if depth+1 > m.dirty {
 				m.dirty = depth + 1 // the stack frames Reset must clear
 			}
@@ -681,30 +656,19 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (vm.Result, error)
 			r[10] = m.StackTop() - uint64(depth)*vm.StackSize
 			pc = int(in.off)
 		case opExit:
+			depth := m.depth
 			if depth == base {
 				return vm.Result{R0: r[0], Steps: steps}, nil
 			}
 			depth--
+			m.depth = depth
 			m.setStackDepth(depth)
 			f := &m.frames[depth]
 			r[6], r[7], r[8], r[9] = f.saved[0], f.saved[1], f.saved[2], f.saved[3]
 			r[10] = f.fp
 			pc = int(f.ret)
-			c = f.code
-			code = c.insns
-		case opTailCall:
-			// bpf_tail_call(ctx, prog_array, index): on success the target
-			// replaces the running program in the current frame, with the
-			// same r1 and stack; on failure execution falls through.
-			// Checked code (or a target the caller's run cannot vouch
-			// for) switches the run to checked mode for good.
-			if next, chk := m.tailCallTarget(r[2], r[3]); next != nil {
-				c, code, pc = next, next.insns, 0
-				m.enterFrame(depth)
-				if chk && !checked {
-					checked, m.checked = true, true
-				}
-			}
+			m.code = f.code
+			code = f.code.insns
 		case opFuncAddr:
 			r[in.dst&15] = uint64(in.imm)
 			pc++
@@ -716,98 +680,220 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (vm.Result, error)
 		case opLdxB:
 			a := r[in.src&15] + uint64(in.off)
 			if checked && !m.env.Regions.Check(a, 1, false) {
-				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 1, false)
+				return m.accessFail(pc, steps, a, 1, false)
 			}
 			r[in.dst&15] = mem.Load8(a)
 		case opLdxH:
 			a := r[in.src&15] + uint64(in.off)
 			if checked && !m.env.Regions.Check(a, 2, false) {
-				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 2, false)
+				return m.accessFail(pc, steps, a, 2, false)
 			}
 			r[in.dst&15] = mem.Load16(a)
 		case opLdxW:
 			a := r[in.src&15] + uint64(in.off)
 			if checked && !m.env.Regions.Check(a, 4, false) {
-				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 4, false)
+				return m.accessFail(pc, steps, a, 4, false)
 			}
 			r[in.dst&15] = mem.Load32(a)
 		case opLdxDW:
 			a := r[in.src&15] + uint64(in.off)
 			if checked && !m.env.Regions.Check(a, 8, false) {
-				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 8, false)
+				return m.accessFail(pc, steps, a, 8, false)
 			}
 			r[in.dst&15] = mem.Load64(a)
 		case opLdxsB:
 			a := r[in.src&15] + uint64(in.off)
 			if checked && !m.env.Regions.Check(a, 1, false) {
-				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 1, false)
+				return m.accessFail(pc, steps, a, 1, false)
 			}
 			r[in.dst&15] = uint64(int64(int8(mem.Load8(a))))
 		case opLdxsH:
 			a := r[in.src&15] + uint64(in.off)
 			if checked && !m.env.Regions.Check(a, 2, false) {
-				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 2, false)
+				return m.accessFail(pc, steps, a, 2, false)
 			}
 			r[in.dst&15] = uint64(int64(int16(mem.Load16(a))))
 		case opLdxsW:
 			a := r[in.src&15] + uint64(in.off)
 			if checked && !m.env.Regions.Check(a, 4, false) {
-				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 4, false)
+				return m.accessFail(pc, steps, a, 4, false)
 			}
 			r[in.dst&15] = uint64(int64(int32(mem.Load32(a))))
-		case opStB, opStxB:
+		case opStB:
 			a := r[in.dst&15] + uint64(in.off)
 			if checked && !m.env.Regions.Check(a, 1, true) {
-				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 1, true)
+				return m.accessFail(pc, steps, a, 1, true)
 			}
-			mem.Store8(a, storeValue(in, &r))
-		case opStH, opStxH:
+			mem.Store8(a, uint64(in.imm))
+		case opStxB:
+			a := r[in.dst&15] + uint64(in.off)
+			if checked && !m.env.Regions.Check(a, 1, true) {
+				return m.accessFail(pc, steps, a, 1, true)
+			}
+			mem.Store8(a, r[in.src&15])
+		case opStH:
 			a := r[in.dst&15] + uint64(in.off)
 			if checked && !m.env.Regions.Check(a, 2, true) {
-				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 2, true)
+				return m.accessFail(pc, steps, a, 2, true)
 			}
-			mem.Store16(a, storeValue(in, &r))
-		case opStW, opStxW:
+			mem.Store16(a, uint64(in.imm))
+		case opStxH:
+			a := r[in.dst&15] + uint64(in.off)
+			if checked && !m.env.Regions.Check(a, 2, true) {
+				return m.accessFail(pc, steps, a, 2, true)
+			}
+			mem.Store16(a, r[in.src&15])
+		case opStW:
 			a := r[in.dst&15] + uint64(in.off)
 			if checked && !m.env.Regions.Check(a, 4, true) {
-				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 4, true)
+				return m.accessFail(pc, steps, a, 4, true)
 			}
-			mem.Store32(a, storeValue(in, &r))
-		case opStDW, opStxDW:
+			mem.Store32(a, uint64(in.imm))
+		case opStxW:
+			a := r[in.dst&15] + uint64(in.off)
+			if checked && !m.env.Regions.Check(a, 4, true) {
+				return m.accessFail(pc, steps, a, 4, true)
+			}
+			mem.Store32(a, r[in.src&15])
+		case opStDW:
 			a := r[in.dst&15] + uint64(in.off)
 			if checked && !m.env.Regions.Check(a, 8, true) {
-				return vm.Result{Steps: steps}, m.accessError(c, pc-1, a, 8, true)
+				return m.accessFail(pc, steps, a, 8, true)
 			}
-			mem.Store64(a, storeValue(in, &r))
-
-		case opLdAbs, opLdInd:
-			off := uint64(uint32(in.imm))
-			if in.op == opLdInd {
-				off = uint64(uint32(r[in.src&15]) + uint32(in.imm))
+			mem.Store64(a, uint64(in.imm))
+		case opStxDW:
+			a := r[in.dst&15] + uint64(in.off)
+			if checked && !m.env.Regions.Check(a, 8, true) {
+				return m.accessFail(pc, steps, a, 8, true)
 			}
-			v, ok := m.loadPacket(off, uint64(in.aux))
-			if !ok {
-				// The kernel ends the program with r0 = 0 when a legacy
-				// packet load is out of bounds.
-				return vm.Result{R0: 0, Steps: steps}, nil
-			}
-			r[0] = v
-			r[1], r[2], r[3], r[4], r[5] = 0, 0, 0, 0, 0
+			mem.Store64(a, r[in.src&15])
 
 		default:
-			if err := m.atomic(c, pc-1, in, &r, checked); err != nil {
-				return vm.Result{Steps: steps}, err
+			// Calls out of the interpreter, tail calls, legacy packet
+			// loads and atomics.
+			m.suspend(pc, steps)
+			if res, done, err := m.slow(in, &r); done {
+				return res, err
 			}
+			pc, steps, budget, checked, code = m.resume()
 		}
 	}
 }
 
-// storeValue is the value a ST (imm) or STX (register) instruction stores.
-func storeValue(in *inst, r *[16]uint64) uint64 {
-	if in.op <= opStDW {
-		return uint64(in.imm)
+// suspend stores the loop's pc and steps in the machine before a call out
+// of the loop.
+func (m *Machine) suspend(pc int, steps uint64) { m.pc, m.steps = pc, steps }
+
+// resume reloads the loop's state after a call out of the loop, which may
+// have changed any of it: a callback took its cost from the budget, a tail
+// call replaced the program and may have switched the run to checked mode.
+func (m *Machine) resume() (pc int, steps, budget uint64, checked bool, code []inst) {
+	return m.pc, m.steps, m.budget, m.checked, m.code.insns
+}
+
+// slow executes the instructions the loop hands over (see loop): m.pc is
+// the next instruction's index, m.steps the steps taken, m.code and
+// m.depth the running function. It updates them for the loop to resume,
+// or reports done with the run's result.
+//
+//go:noinline
+func (m *Machine) slow(in *inst, r *[16]uint64) (res vm.Result, done bool, err error) {
+	pc := m.pc
+	switch in.op {
+	case opCallHelper, opCallKfunc:
+		c := m.code
+		v, err := c.helpers[in.imm](&m.env, r[1], r[2], r[3], r[4], r[5])
+		// A callback may have tail-called checked code, and took
+		// its cost from the budget.
+		if err != nil {
+			return vm.Result{Steps: m.steps}, true, m.fail(c, pc-1, helperError(c.names[in.imm], err))
+		}
+		return m.afterCall(v, r)
+	case opLoopInline:
+		c := m.code
+		v, err := m.inlinedLoop(r[1], r[2], r[3])
+		if err != nil {
+			return vm.Result{Steps: m.steps}, true, m.fail(c, pc-1, helperError("bpf_loop", err))
+		}
+		return m.afterCall(v, r)
+	case opCallX:
+		c := m.code
+		id := r[in.dst&15]
+		fn, name := m.callx.Func(int32(id), false)
+		if fn == nil || id > 1<<31-1 {
+			return vm.Result{Steps: m.steps}, true, m.fail(c, pc-1, fmt.Errorf("%w: %d", vm.ErrNoHelper, id))
+		}
+		v, err := fn(&m.env, r[1], r[2], r[3], r[4], r[5])
+		if err != nil {
+			return vm.Result{Steps: m.steps}, true, m.fail(c, pc-1, helperError(name, err))
+		}
+		return m.afterCall(v, r)
+	case opTailCall:
+		// bpf_tail_call(ctx, prog_array, index): on success the target
+		// replaces the running program in the current frame, with the
+		// same r1 and stack; on failure execution falls through.
+		// Checked code (or a target the caller's run cannot vouch
+		// for) switches the run to checked mode for good.
+		if next, chk := m.tailCallTarget(r[2], r[3]); next != nil {
+			m.code, m.pc = next, 0
+			m.enterFrame(m.depth)
+			if chk {
+				m.checked = true
+			}
+		}
+	case opLdAbs, opLdInd:
+		off := uint64(uint32(in.imm))
+		if in.op == opLdInd {
+			off = uint64(uint32(r[in.src&15]) + uint32(in.imm))
+		}
+		v, ok := m.loadPacket(off, uint64(in.aux))
+		if !ok {
+			// The kernel ends the program with r0 = 0 when a legacy
+			// packet load is out of bounds.
+			return vm.Result{R0: 0, Steps: m.steps}, true, nil
+		}
+		r[0] = v
+		r[1], r[2], r[3], r[4], r[5] = 0, 0, 0, 0, 0
+	default:
+		if err := m.atomic(m.code, pc-1, in, r, m.checked); err != nil {
+			return vm.Result{Steps: m.steps}, true, err
+		}
 	}
-	return r[in.src&15]
+	return vm.Result{}, false, nil
+}
+
+// afterCall finishes a call out of the program that returned v: the run
+// ends if a helper stopped it (vm.Env.Stop), else v goes to r0.
+func (m *Machine) afterCall(v uint64, r *[16]uint64) (vm.Result, bool, error) {
+	if r0, stop := m.env.Stopped(); stop {
+		return vm.Result{R0: r0, Steps: m.steps}, true, nil
+	}
+	r[0] = v
+	return vm.Result{}, false, nil
+}
+
+// failAt ends the loop with err at the instruction before next (the loop's
+// pc) of the running program.
+//
+//go:noinline
+func (m *Machine) failAt(next int, steps uint64, err error) (vm.Result, error) {
+	return vm.Result{Steps: steps}, m.fail(m.code, next-1, err)
+}
+
+// failCallDepth ends the loop at a bpf-to-bpf call past vm.MaxFrames (the
+// instruction before next).
+//
+//go:noinline
+func (m *Machine) failCallDepth(next int, steps uint64) (vm.Result, error) {
+	return m.failAt(next, steps, fmt.Errorf("%w: more than %d frames", vm.ErrCallDepth, vm.MaxFrames))
+}
+
+// accessFail ends the loop at a load or store (the instruction before
+// next) outside the run's regions, in checked mode.
+//
+//go:noinline
+func (m *Machine) accessFail(next int, steps, addr, size uint64, write bool) (vm.Result, error) {
+	return vm.Result{Steps: steps}, m.accessError(m.code, next-1, addr, size, write)
 }
 
 // loadPacket reads size bytes at offset off of the packet in network byte
