@@ -2,6 +2,7 @@ package ebpfvm_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -95,6 +96,18 @@ func TestMisuseErrors(t *testing.T) {
 			_, err := ebpfvm.VerifyInstructions(exit, &ebpfvm.ProgramOptions{ContextSize: -8}, nil)
 			return err
 		}, "ContextSize -8 is negative", syscall.EINVAL},
+		{"run after Close, unnamed program", func() error {
+			p, err := ebpfvm.NewProgram(exit, nil)
+			if err != nil {
+				return err
+			}
+			p.Close()
+			_, err = p.Run(nil)
+			if err != nil && strings.Contains(err.Error(), "program  ") {
+				return fmt.Errorf("an empty name in %q", err)
+			}
+			return err
+		}, "program #", syscall.EBADF},
 		{"negative Repeat", func() error {
 			p, err := ebpfvm.NewProgram(exit, nil)
 			if err != nil {

@@ -102,12 +102,21 @@ type program struct {
 	closed atomic.Bool
 }
 
+// describe names p in errors: "program NAME", or its ID when it has no
+// name (NewProgram's programs).
+func (p *program) describe() string {
+	if p.name == "" {
+		return fmt.Sprintf("program #%d", p.id)
+	}
+	return "program " + p.name
+}
+
 // retain takes a reference to p; it fails once the last one is gone.
 func (p *program) retain() error {
 	for {
 		n := p.refs.Load()
 		if n <= 0 {
-			return fmt.Errorf("program %s is closed: %w", p.name, syscall.EBADF)
+			return fmt.Errorf("%s is closed: %w", p.describe(), syscall.EBADF)
 		}
 		if p.refs.CompareAndSwap(n, n+1) {
 			return nil
@@ -454,7 +463,7 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 	// The run holds the program, and so its maps, even if it is closed
 	// meanwhile (by a helper, or another goroutine).
 	if p.closed.Load() {
-		return RunResult{}, fmt.Errorf("program %s is closed: %w", p.name, syscall.EBADF)
+		return RunResult{}, fmt.Errorf("%s is closed: %w", p.describe(), syscall.EBADF)
 	}
 	if err := p.retain(); err != nil {
 		return RunResult{}, err
