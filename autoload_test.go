@@ -52,7 +52,7 @@ func TestCollectionPrograms(t *testing.T) {
 		{[]string{"nosuch"}, nil, nil, `no program "nosuch" in the collection (it has: xdp_bad, xdp_good, xdp_target)`},
 	}
 	for _, c := range cases {
-		coll, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: c.load})
+		coll, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Load: c.load})
 		if c.rejectMessage != "" {
 			if err == nil || !strings.Contains(err.Error(), c.rejectMessage) {
 				t.Errorf("%v: %v, want an error with %q", c.load, err, c.rejectMessage)
@@ -76,7 +76,7 @@ func TestCollectionPrograms(t *testing.T) {
 // TestCollectionProgramsRun: the program loaded alone runs, tail-calls the
 // program its prog array was initialised with (XDP_TX) and counts itself.
 func TestCollectionProgramsRun(t *testing.T) {
-	coll, err := ebpfvm.LoadCollection(autoloadObject, &ebpfvm.CollectionOptions{Programs: []string{"xdp_good"}})
+	coll, err := ebpfvm.LoadCollection(autoloadObject, &ebpfvm.CollectionOptions{Load: []string{"xdp_good"}})
 	if err != nil {
 		t.Fatal(err)
 	}

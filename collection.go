@@ -3,9 +3,9 @@ package ebpfvm
 import (
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
@@ -16,23 +16,21 @@ import (
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
-// CollectionOptions configure NewCollection.
+// CollectionOptions configure NewCollection. As in cilium/ebpf, the
+// settings of the collection's programs nest in Programs, so that each
+// setting is declared once.
 type CollectionOptions struct {
-	// Helpers are added to the standard helpers of every program, replacing
-	// those with the same ID.
-	Helpers *Helpers
-	// NumCPU is the number of virtual CPUs: per-CPU maps have a slot for
-	// each: 1 to MaxCPUs, or 0 for runtime.NumCPU().
-	NumCPU int
-	// TraceOutput receives bpf_trace_printk output; nil discards it.
-	TraceOutput io.Writer
-	// Verify chooses the verifier's rules. By default every program is
-	// verified before it is loaded, as BPF_PROG_LOAD does, and the
-	// collection is refused if the verifier rejects one, with its error.
-	// VerifyNone loads the programs unverified, to run in checked mode
-	// (see ProgramOptions.Verify).
-	Verify VerifyMode
-	// Programs names the programs to load; nil loads every program of the
+	// Programs are the settings every program of the collection is
+	// loaded with: Helpers (added to the standard helpers, replacing
+	// those with the same ID), TraceOutput, Verify (by default every
+	// program is verified before it is loaded, as BPF_PROG_LOAD does,
+	// and the collection is refused if the verifier rejects one),
+	// VerifierBudget and Engine. Its NumCPU is also the number of slots
+	// of the per-CPU maps. What the spec says of each program (Type,
+	// License, its maps) is taken from the spec: setting Type,
+	// ContextSize, License or Maps here is an error.
+	Programs ProgramOptions
+	// Load names the programs to load; nil loads every program of the
 	// spec. A named program is loaded with what it needs, and nothing
 	// else is created, verified or prepared: the maps its instructions
 	// refer to, and what the initial contents of those maps name, in
@@ -43,14 +41,27 @@ type CollectionOptions struct {
 	// nothing named reaches is left out, even if the verifier would
 	// reject it. libbpf's autoload flag does the same for programs
 	// (bpf_program__set_autoload), though libbpf creates every map.
-	Programs []string
+	Load []string
 	// MemoryLimit, when not nil, is charged for every map the collection
 	// creates (see MemoryLimit); creating one past the limit fails with
 	// ENOMEM.
 	MemoryLimit *MemoryLimit
-	// VerifierBudget bounds the verifier's work on each program (see
-	// ProgramOptions.VerifierBudget).
-	VerifierBudget verifier.Budget
+}
+
+// check refuses program settings that the spec decides.
+func (o *CollectionOptions) check() error {
+	po := &o.Programs
+	switch {
+	case po.Type != ebpf.UnspecifiedProgram:
+		return fmt.Errorf("CollectionOptions.Programs.Type is set (%v): the spec gives each program its type: %w", po.Type, syscall.EINVAL)
+	case po.ContextSize != 0:
+		return fmt.Errorf("CollectionOptions.Programs.ContextSize is set: it applies to the generic type, which ELF programs do not have: %w", syscall.EINVAL)
+	case po.License != "":
+		return fmt.Errorf("CollectionOptions.Programs.License is set: the object's license section gives it: %w", syscall.EINVAL)
+	case po.Maps != nil:
+		return fmt.Errorf("CollectionOptions.Programs.Maps is set: the collection's programs use its maps: %w", syscall.EINVAL)
+	}
+	return po.check()
 }
 
 // Collection is the programs and maps of an ELF object, loaded into this
@@ -85,14 +96,14 @@ func NewCollection(spec *ebpf.CollectionSpec, opts *CollectionOptions) (_ *Colle
 	if err := checkSpecs(spec); err != nil {
 		return nil, err
 	}
-	if err := checkNumCPU(opts.NumCPU); err != nil {
+	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	progs, mapNames, err := loadSet(spec, opts.Programs)
+	progs, mapNames, err := loadSet(spec, opts.Load)
 	if err != nil {
 		return nil, err
 	}
-	cpus := numCPU(opts.NumCPU)
+	cpus := numCPU(opts.Programs.NumCPU)
 	c := &Collection{Programs: map[string]*Program{}, Maps: map[string]*Map{}}
 	defer func() {
 		if err != nil {
@@ -140,7 +151,7 @@ func checkSpecs(spec *ebpf.CollectionSpec) error {
 
 // loadSet returns the names of the programs and maps of spec that loading
 // the programs named (every program when names is nil) needs, each sorted:
-// see CollectionOptions.Programs.
+// see CollectionOptions.Load.
 func loadSet(spec *ebpf.CollectionSpec, names []string) (progs, mapNames []string, err error) {
 	if names == nil {
 		return sortedKeys(spec.Programs), sortedKeys(spec.Maps), nil
@@ -327,18 +338,24 @@ func frozenSection(name string) bool {
 }
 
 func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, opts *CollectionOptions, cpus int) (*Program, error) {
-	linked, err := loader.LinkKfuncs(ps, kfuncResolver(opts.Helpers))
+	po := opts.Programs
+	po.Type, po.NumCPU = ps.Type, cpus
+	linked, err := loader.LinkKfuncs(ps, kfuncResolver(po.Helpers))
 	if err != nil {
 		return nil, err
 	}
 	var vres *verifier.Result
-	if opts.Verify != VerifyNone {
-		if vres, err = c.verifyLinked(ps, linked, opts); err != nil {
+	if po.Verify != VerifyNone {
+		if vres, err = c.verifyLinked(ps, linked, &po); err != nil {
 			return nil, err
 		}
 	}
+	engine, err := po.Engine.pick(vres != nil)
+	if err != nil {
+		return nil, err
+	}
 	insns := linked.Insns
-	use := mapUse{cpus: cpus, typ: ps.Type}
+	use := mapUse{cpus: cpus, typ: ps.Type, engine: engine}
 	p, err := func() (*Program, error) {
 		for _, ref := range linked.Maps {
 			mm := c.Maps[ref.Map]
@@ -354,7 +371,7 @@ func (c *Collection) loadProgram(ps *ebpf.ProgramSpec, opts *CollectionOptions, 
 				return nil, err
 			}
 		}
-		return compileProgram(insns, &ProgramOptions{Type: ps.Type, Helpers: opts.Helpers, NumCPU: cpus, TraceOutput: opts.TraceOutput, Verify: opts.Verify}, vres)
+		return compileProgram(engine, insns, &po, vres)
 	}()
 	if err != nil {
 		use.release()

@@ -13,7 +13,7 @@ import (
 
 func newCollection(t *testing.T, spec *ebpf.CollectionSpec) *ebpfvm.Collection {
 	t.Helper()
-	c, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{NumCPU: 4})
+	c, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 4}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func testConcurrentProgramsAndMaps(t *testing.T, e engines.Engine) {
 		Programs: map[string]*ebpf.ProgramSpec{
 			"count": {Name: "count", Type: ebpf.XDP, License: "GPL", Instructions: insns},
 		},
-	}, e.Collection(&ebpfvm.CollectionOptions{NumCPU: 8}))
+	}, e.Collection(&ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 8}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,9 +67,9 @@ func FuzzLoadCollection(f *testing.F) {
 		if err != nil {
 			return
 		}
-		c, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{NumCPU: 2})
+		c, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}})
 		if err != nil {
-			c, err = ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{NumCPU: 2, Verify: ebpfvm.VerifyNone})
+			c, err = ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2, Verify: ebpfvm.VerifyNone}})
 		}
 		if err != nil {
 			return

@@ -7,12 +7,8 @@ import (
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
-// standardHelpers is the kernel's helper set (internal/helpers) for
+// newStandardHelpers is the kernel's helper set (internal/helpers) for
 // programs of the kernel's types.
-func standardHelpers(opts *CollectionOptions) *Helpers {
-	return newStandardHelpers(opts.TraceOutput)
-}
-
 func newStandardHelpers(trace io.Writer) *Helpers {
 	h := &Helpers{}
 	for _, hp := range helpers.Standard(&helpers.Config{TraceOutput: trace}) {

@@ -55,10 +55,7 @@ func testKfuncHelpers(t *testing.T, withProto bool) *Helpers {
 // the verifier checks the calls against the prototypes, and the program
 // gets what the kfuncs computed.
 func TestKfuncELF(t *testing.T) {
-	coll, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{
-		Helpers: testKfuncHelpers(t, true),
-		Verify:  VerifyPrivileged,
-	})
+	coll, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Programs: ProgramOptions{Helpers: testKfuncHelpers(t, true), Verify: VerifyPrivileged}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,10 +73,7 @@ func TestKfuncELF(t *testing.T) {
 // The verifier refuses a kfunc call whose memory argument is smaller than
 // its size argument, at the call.
 func TestKfuncELFRejected(t *testing.T) {
-	_, err := LoadCollection("testdata/kfunc/kfunc_bad.o", &CollectionOptions{
-		Helpers: testKfuncHelpers(t, true),
-		Verify:  VerifyPrivileged,
-	})
+	_, err := LoadCollection("testdata/kfunc/kfunc_bad.o", &CollectionOptions{Programs: ProgramOptions{Helpers: testKfuncHelpers(t, true), Verify: VerifyPrivileged}})
 	var ve *verifier.Error
 	if !errors.As(err, &ve) {
 		t.Fatalf("got %v, want a verifier error", err)
@@ -103,14 +97,14 @@ func TestKfuncELFRejected(t *testing.T) {
 // extern and the instruction.
 func TestKfuncELFUnknownName(t *testing.T) {
 	for _, h := range []*Helpers{nil, {}} {
-		_, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Helpers: h, Verify: VerifyPrivileged})
+		_, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Programs: ProgramOptions{Helpers: h, Verify: VerifyPrivileged}})
 		if err == nil || !strings.Contains(err.Error(), "instruction 5: call to kfunc ebpfvm_mix") {
 			t.Fatalf("got %v", err)
 		}
 	}
 	h := testKfuncHelpers(t, true)
 	h.RegisterKfunc(Helper{ID: 2000, Name: "ebpfvm_mix", Func: func(*Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) { return 0, nil }})
-	_, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Helpers: h, Verify: VerifyPrivileged})
+	_, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Programs: ProgramOptions{Helpers: h, Verify: VerifyPrivileged}})
 	if err == nil || !strings.Contains(err.Error(), "2 kfuncs are registered as ebpfvm_mix (IDs [1000 2000])") {
 		t.Fatalf("got %v", err)
 	}
@@ -119,18 +113,12 @@ func TestKfuncELFUnknownName(t *testing.T) {
 // A kfunc registered without a prototype cannot be called by a verified
 // program; unverified programs call it in checked mode.
 func TestKfuncWithoutProto(t *testing.T) {
-	_, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{
-		Helpers: testKfuncHelpers(t, false),
-		Verify:  VerifyPrivileged,
-	})
+	_, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Programs: ProgramOptions{Helpers: testKfuncHelpers(t, false), Verify: VerifyPrivileged}})
 	var ve *verifier.Error
 	if !errors.As(err, &ve) || ve.Insn != 5 || ve.Msg != "calling kernel function ebpfvm_mix is not allowed" {
 		t.Fatalf("got %v", err)
 	}
-	coll, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{
-		Helpers: testKfuncHelpers(t, false),
-		Verify:  VerifyNone,
-	})
+	coll, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Programs: ProgramOptions{Helpers: testKfuncHelpers(t, false), Verify: VerifyNone}})
 	if err != nil {
 		t.Fatal(err)
 	}

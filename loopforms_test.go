@@ -63,7 +63,7 @@ const loopFormsObject = "testdata/loopforms/loopforms.o"
 // TestLoopForms runs bpf_loop's inlined and helper forms in ebpfvm and,
 // where bpf() is available, in the kernel.
 func TestLoopForms(t *testing.T) {
-	coll, err := ebpfvm.LoadCollection(loopFormsObject, &ebpfvm.CollectionOptions{Verify: ebpfvm.VerifyPrivileged})
+	coll, err := ebpfvm.LoadCollection(loopFormsObject, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestLoopForms(t *testing.T) {
 // TestLoopFormsUnverified: without the verifier nothing says a call
 // would be inlined, and every bpf_loop call is the helper's.
 func TestLoopFormsUnverified(t *testing.T) {
-	coll, err := ebpfvm.LoadCollection(loopFormsObject, &ebpfvm.CollectionOptions{Verify: ebpfvm.VerifyNone})
+	coll, err := ebpfvm.LoadCollection(loopFormsObject, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone}})
 	if err != nil {
 		t.Fatal(err)
 	}

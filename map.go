@@ -12,6 +12,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm/internal/maps"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
 // Map errors, the same values as cilium/ebpf's so that errors.Is works
@@ -46,9 +47,10 @@ type Map struct {
 	cleanup runtime.Cleanup
 	memory  *Memory // made by Memory, once
 
-	mu    sync.Mutex
-	owner ebpf.ProgramType // of a prog array: the type of its programs
-	owned bool
+	mu          sync.Mutex
+	owner       ebpf.ProgramType // of a prog array: the type of its programs
+	ownerEngine vm.Engine        // and the engine that runs them
+	owned       bool
 }
 
 func newMap(name string, m maps.Map) *Map {
@@ -316,29 +318,34 @@ func (m *Map) setProgram(key any, p *Program) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.claimLocked(p.typ); err != nil {
+	if err := m.claimLocked(p.typ, p.code.Engine()); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
 	defer runtime.KeepAlive(p) // the program must not be collected before the slot holds it
 	return mapError("update", pa.SetProgram(idx, progRef{p.program}))
 }
 
-// claim makes a prog array hold programs of type t only, or refuses if it
-// already holds another type. Like the kernel's bpf_prog_map_compatible,
-// the first program that uses the prog array (loaded with a reference to
-// it, or stored in it) decides its type, so that a tail call never enters
-// a program made for another context.
-func (m *Map) claim(t ebpf.ProgramType) error {
+// claim makes a prog array hold programs of type t run by engine e only,
+// or refuses if it already holds another type or engine. Like the
+// kernel's bpf_prog_map_compatible, the first program that uses the prog
+// array (loaded with a reference to it, or stored in it) decides its type
+// and engine (the kernel's owner.jited), so that a tail call never enters a
+// program made for another context, nor code of another engine: an
+// engine's run continues on its own code.
+func (m *Map) claim(t ebpf.ProgramType, e vm.Engine) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.claimLocked(t)
+	return m.claimLocked(t, e)
 }
 
-func (m *Map) claimLocked(t ebpf.ProgramType) error {
+func (m *Map) claimLocked(t ebpf.ProgramType, e vm.Engine) error {
 	if m.owned && m.owner != t {
 		return fmt.Errorf("%s holds %s programs, not %s: %w", m, m.owner, t, syscall.EINVAL)
 	}
-	m.owner, m.owned = t, true
+	if m.owned && m.ownerEngine != e {
+		return fmt.Errorf("%s holds programs run by the %s engine, not %s: %w", m, m.ownerEngine.Name(), e.Name(), syscall.EINVAL)
+	}
+	m.owner, m.ownerEngine, m.owned = t, e, true
 	return nil
 }
 

@@ -50,7 +50,7 @@ func TestMemoryLimit(t *testing.T) {
 		"h": {Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: 128},
 	}}
 	limit := ebpfvm.NewMemoryLimit(1 << 20)
-	c1, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{MemoryLimit: limit, NumCPU: 2})
+	c1, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}, MemoryLimit: limit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestMemoryLimit(t *testing.T) {
 	if one < 512*1024 || one > 1<<20 {
 		t.Fatalf("one collection charged %d bytes, want at least the array's %d", one, 512*1024)
 	}
-	_, err = ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{MemoryLimit: limit, NumCPU: 2})
+	_, err = ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}, MemoryLimit: limit})
 	if !errors.Is(err, syscall.ENOMEM) || !strings.Contains(err.Error(), "memory limit 1048576 bytes") {
 		t.Errorf("second collection: %v, want ENOMEM saying the limit", err)
 	}
@@ -74,7 +74,7 @@ func TestMemoryLimit(t *testing.T) {
 	if limit.Used() != 0 {
 		t.Errorf("%d bytes charged after Close", limit.Used())
 	}
-	c2, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{MemoryLimit: limit, NumCPU: 2})
+	c2, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}, MemoryLimit: limit})
 	if err != nil {
 		t.Fatalf("after Close, the budget is back: %v", err)
 	}

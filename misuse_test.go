@@ -51,7 +51,7 @@ func TestMisuseErrors(t *testing.T) {
 			return err
 		}, "nil *Map", 0},
 		{"negative NumCPU, collection", func() error {
-			c, err := ebpfvm.NewCollection(&ebpf.CollectionSpec{}, &ebpfvm.CollectionOptions{NumCPU: -1})
+			c, err := ebpfvm.NewCollection(&ebpf.CollectionSpec{}, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: -1}})
 			c.Close()
 			return err
 		}, "NumCPU -1: want 1 to 8192", syscall.EINVAL},
@@ -73,7 +73,7 @@ func TestMisuseErrors(t *testing.T) {
 			return err
 		}, "NumCPU 1048576: want 1 to 8192", syscall.EINVAL},
 		{"NumCPU past MaxCPUs, collection", func() error {
-			c, err := ebpfvm.NewCollection(&ebpf.CollectionSpec{}, &ebpfvm.CollectionOptions{NumCPU: ebpfvm.MaxCPUs + 1})
+			c, err := ebpfvm.NewCollection(&ebpf.CollectionSpec{}, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: ebpfvm.MaxCPUs + 1}})
 			c.Close()
 			return err
 		}, "NumCPU 8193: want 1 to 8192", syscall.EINVAL},

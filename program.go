@@ -13,7 +13,6 @@ import (
 
 	"github.com/cilium/ebpf"
 
-	"github.com/ebpfvm/ebpfvm/internal/engine/interp"
 	"github.com/ebpfvm/ebpfvm/internal/helpers"
 	"github.com/ebpfvm/ebpfvm/internal/maps"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
@@ -69,6 +68,12 @@ type ProgramOptions struct {
 	// array. The verifier checks accesses against the maps' sizes. The
 	// program holds the maps until it is closed.
 	Maps []*Map
+	// Engine chooses what runs the program; the zero value, EngineAuto,
+	// is the best engine the platform and the program allow. A prog
+	// array holds programs of one engine (the first program that uses it
+	// decides), as the kernel's prog arrays hold only JITed or only
+	// interpreted programs.
+	Engine Engine
 }
 
 // Program is a loaded program. It is safe to run from many goroutines at
@@ -162,13 +167,17 @@ func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error)
 			return nil, err
 		}
 	}
-	use := mapUse{cpus: numCPU(opts.NumCPU), typ: opts.Type}
+	engine, err := opts.Engine.pick(vres != nil)
+	if err != nil {
+		return nil, err
+	}
+	use := mapUse{cpus: numCPU(opts.NumCPU), typ: opts.Type, engine: engine}
 	linked, err := use.resolve(insns, opts.Maps)
 	if err != nil {
 		use.release()
 		return nil, err
 	}
-	p, err := compileProgram(linked, opts, vres)
+	p, err := compileProgram(engine, linked, opts, vres)
 	if err != nil {
 		use.release()
 		return nil, err
@@ -178,9 +187,10 @@ func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error)
 }
 
 // compileProgram prepares linked instructions (map loads resolved) to
-// run; vres is the verifier's result when it accepted them, with opts's
-// type, helpers and context size (nil: the program runs unverified).
-func compileProgram(insns []isa.Instruction, opts *ProgramOptions, vres *verifier.Result) (*Program, error) {
+// run on engine; vres is the verifier's result when it accepted them, with
+// opts's type, helpers and context size (nil: the program runs
+// unverified).
+func compileProgram(engine vm.Engine, insns []isa.Instruction, opts *ProgramOptions, vres *verifier.Result) (*Program, error) {
 	h := &Helpers{}
 	if opts.Type != ebpf.UnspecifiedProgram {
 		h = newStandardHelpers(opts.TraceOutput)
@@ -191,7 +201,7 @@ func compileProgram(insns []isa.Instruction, opts *ProgramOptions, vres *verifie
 	if err := registerTypeHelpers(h, opts.Type); err != nil {
 		return nil, err
 	}
-	code, err := compileCode(insns, h, vres)
+	code, err := compileCode(engine, insns, h, vres)
 	if err != nil {
 		return nil, err
 	}
@@ -212,11 +222,11 @@ func compileProgram(insns []isa.Instruction, opts *ProgramOptions, vres *verifie
 // the verifier found, or unverified, in checked mode. An unverified
 // program's bpf_loop calls stay helper calls: nothing says the kernel
 // would have inlined them.
-func compileCode(insns []isa.Instruction, h *Helpers, vres *verifier.Result) (vm.Code, error) {
+func compileCode(engine vm.Engine, insns []isa.Instruction, h *Helpers, vres *verifier.Result) (vm.Code, error) {
 	if vres == nil {
-		return interp.Engine.Compile(insns, h, true, vm.Facts{})
+		return engine.Compile(insns, h, true, vm.Facts{})
 	}
-	return interp.Engine.Compile(insns, h, false, vm.Facts{InlinedLoops: vres.InlinedLoops})
+	return engine.Compile(insns, h, false, vm.Facts{InlinedLoops: vres.InlinedLoops})
 }
 
 // mapUse collects the maps a program with cpus virtual CPUs uses, each
@@ -224,7 +234,9 @@ func compileCode(insns []isa.Instruction, h *Helpers, vres *verifier.Result) (vm
 type mapUse struct {
 	cpus int
 	typ  ebpf.ProgramType // of the program: prog arrays it uses take it
-	used []maps.Map
+	// engine runs the program: prog arrays it uses take it too.
+	engine vm.Engine
+	used   []maps.Map
 }
 
 // load patches the ld_imm64 at slot to load the map's handle, or with
@@ -237,7 +249,7 @@ func (u *mapUse) load(insns []isa.Instruction, slot int, m *Map, value bool, off
 		return fmt.Errorf("instruction %d: %s has values for %d CPUs, the program runs on %d", slot, m, s.NumCPU, u.cpus)
 	}
 	if m.Type() == ebpf.ProgramArray {
-		if err := m.claim(u.typ); err != nil {
+		if err := m.claim(u.typ, u.engine); err != nil {
 			return fmt.Errorf("instruction %d: %w", slot, err)
 		}
 	}
@@ -414,13 +426,26 @@ type RunResult struct {
 	Instructions uint64        // instructions executed by the last run
 }
 
-// runner is a machine plus the memory for a run's inputs.
 // runners are the machines (stack, scratch and packet memory) runs use,
 // shared by all programs: a machine holds nothing of a program between
 // runs, and a pool per program would keep memory mapped for every
 // program ever run until the garbage collector finds it (a host that
 // loads many short-lived programs ran out of mappings).
-var runners sync.Pool
+//
+// A machine runs the code of one engine, so there is a pool per engine
+// (vm.Engine → *sync.Pool).
+var runners sync.Map
+
+// runnerPool returns the pool of runners of engine e.
+func runnerPool(e vm.Engine) *sync.Pool {
+	if p, ok := runners.Load(e); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := runners.LoadOrStore(e, &sync.Pool{})
+	return p.(*sync.Pool)
+}
+
+// runner is a machine plus the memory for a run's inputs.
 
 type runner struct {
 	m       vm.Machine
@@ -469,15 +494,16 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 		return RunResult{}, err
 	}
 	defer p.release()
-	r, _ := runners.Get().(*runner)
+	pool := runnerPool(p.code.Engine())
+	r, _ := pool.Get().(*runner)
 	if r == nil {
-		m, err := interp.Engine.NewMachine()
+		m, err := p.code.Engine().NewMachine()
 		if err != nil {
 			return RunResult{}, err
 		}
 		r = &runner{m: m}
 	}
-	defer runners.Put(r)
+	defer pool.Put(r)
 	switch {
 	case p.typ == ebpf.XDP:
 		return p.runXDP(r, opts)

@@ -41,7 +41,7 @@ exit`)
 		t.Fatalf("callbacks.o without a budget: %v", err)
 	}
 	coll.Close()
-	_, err = ebpfvm.LoadCollection(path, &ebpfvm.CollectionOptions{VerifierBudget: verifier.Budget{States: 2}})
+	_, err = ebpfvm.LoadCollection(path, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{VerifierBudget: verifier.Budget{States: 2}}})
 	if !errors.As(err, &ve) || !strings.Contains(ve.Msg, "verifier budget exceeded: 3 states stored (Budget.States 2)") {
 		t.Errorf("LoadCollection with a 2-state budget: %v", err)
 	}

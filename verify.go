@@ -167,8 +167,8 @@ type VerifyOptions struct {
 }
 
 // VerifySpec verifies one program of a collection spec, with the
-// collection's maps, as NewCollection does when CollectionOptions.Verify
-// is set: what BPF_PROG_LOAD of the program would say. The error is a
+// collection's maps, as NewCollection does unless CollectionOptions.Programs.Verify
+// is VerifyNone: what BPF_PROG_LOAD of the program would say. The error is a
 // *verifier.Error when the verifier rejects the program.
 func VerifySpec(spec *ebpf.CollectionSpec, prog string, opts *VerifyOptions) (*verifier.Result, error) {
 	if opts == nil {
@@ -283,7 +283,7 @@ func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *Verif
 
 // verifyLinked runs the verifier on a program of the collection before
 // its map references are patched, as BPF_PROG_LOAD does.
-func (c *Collection) verifyLinked(ps *ebpf.ProgramSpec, linked *loader.Program, opts *CollectionOptions) (*verifier.Result, error) {
+func (c *Collection) verifyLinked(ps *ebpf.ProgramSpec, linked *loader.Program, opts *ProgramOptions) (*verifier.Result, error) {
 	vmaps := make(map[string]*verifier.Map, len(c.Maps))
 	for _, ref := range linked.Maps {
 		if mm := c.Maps[ref.Map]; mm != nil && vmaps[ref.Map] == nil {

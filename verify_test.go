@@ -113,7 +113,7 @@ func TestVerifyAtLoad(t *testing.T) {
 				gapped = true
 			}
 		}
-		coll, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Verify: ebpfvm.VerifyPrivileged})
+		coll, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged}})
 		if gapped {
 			if err == nil {
 				coll.Close()

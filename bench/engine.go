@@ -69,11 +69,11 @@ func NewEngine(name string, cpu int) (Engine, error) {
 		return &vmEngine{name: Interp, label: "ebpfvm interp", fallback: true}, nil
 	case InterpChecked:
 		return &vmEngine{name: InterpChecked, label: "ebpfvm interp, checked", options: func() *ebpfvm.CollectionOptions {
-			return &ebpfvm.CollectionOptions{Verify: ebpfvm.VerifyNone}
+			return &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone}}
 		}}, nil
 	case InterpUntrusted:
 		return &vmEngine{name: InterpUntrusted, label: "ebpfvm interp, untrusted", fallback: true, options: func() *ebpfvm.CollectionOptions {
-			return &ebpfvm.CollectionOptions{Verify: ebpfvm.VerifyUntrusted}
+			return &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyUntrusted}}
 		}}, nil
 	case JIT:
 		// The JIT plugs in here: once ebpfvm can run a collection in its
@@ -130,7 +130,7 @@ func (e *vmEngine) Load(b *Benchmark) (Instance, error) {
 	var ve *verifier.Error
 	if e.fallback && errors.As(err, &ve) {
 		checked = "ebpfvm's verifier refused it: " + ve.Error()
-		opts.Verify = ebpfvm.VerifyNone
+		opts.Programs.Verify = ebpfvm.VerifyNone
 		coll, err = ebpfvm.NewCollection(spec, opts)
 	}
 	if err != nil {

@@ -1,6 +1,6 @@
 // Command ebpfvm runs, assembles and disassembles eBPF programs.
 //
-//	ebpfvm run [--engine interp] [--raw [--type T]] [--data FILE] [--ctx FILE] [--mem FILE]
+//	ebpfvm run [--engine auto|interp] [--raw [--type T]] [--data FILE] [--ctx FILE] [--mem FILE]
 //	           [--repeat N] [--max-insns N] [--unverified | --untrusted] [--progress]
 //	           [--json | --dump-maps --ringbuf] OBJ [PROG]
 //	ebpfvm disasm [--raw] OBJ [PROG]

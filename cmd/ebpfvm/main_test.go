@@ -48,6 +48,12 @@ func TestRun(t *testing.T) {
 	if code != 0 || out != "retval: 168 (0xa8)\n" {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
+	for _, engine := range []string{"auto", "interp"} {
+		code, out, errOut := runMain(t, "", "run", "--engine", engine, "--raw", filepath.Join(samples, "primes.bin"))
+		if code != 0 || out != "retval: 168 (0xa8)\n" {
+			t.Fatalf("--engine %s: exit %d, stdout %q, stderr %q", engine, code, out, errOut)
+		}
+	}
 	// Flags after the positional argument, --mem, --json and --repeat.
 	// The checksum walks its context with a variable offset, which the
 	// verifier refuses (as the kernel's does): it runs unverified.
@@ -110,7 +116,8 @@ func TestErrors(t *testing.T) {
 		{[]string{"run", oob}, 1, "use --raw"},
 		{[]string{"run", "--raw", oob, "prog"}, 2, "makes no sense"},
 		{[]string{"run", "--raw", elf}, 1, "drop --raw"},
-		{[]string{"run", "--raw", "--engine", "llvm", oob}, 2, `engine "llvm"`},
+		{[]string{"run", "--raw", "--engine", "llvm", oob}, 2, `--engine: unknown engine "llvm" (have: auto, interp)`},
+		{[]string{"run", "--raw", "--engine", "jit", oob}, 2, `--engine: engine "jit" is not available yet`},
 		{[]string{"run", "--raw", "--repeat", "0", oob}, 2, "--repeat"},
 		{[]string{"run", "--bogus", oob}, 2, "flag provided but not defined"},
 		{[]string{"run"}, 2, "want OBJ"},

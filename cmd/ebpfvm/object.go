@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -110,27 +109,29 @@ type loaded struct {
 	coll *ebpfvm.Collection
 }
 
-// program loads PROG ready to run, verified under mode; from an ELF
-// object, PROG loads with what it needs (its maps, the programs its prog
-// arrays are initialised with), not the object's other programs. Raw
-// bytecode is of rawType; of the generic type, with a context of ctxSize bytes.
-func (o *object) program(name string, mode ebpfvm.VerifyMode, rawType ebpf.ProgramType, ctxSize int, trace io.Writer) (*loaded, error) {
+// program loads PROG ready to run with the settings po (verifier mode,
+// engine, trace output); from an ELF object, PROG loads with what it needs
+// (its maps, the programs its prog arrays are initialised with), not the
+// object's other programs. Raw bytecode is of rawType; of the generic
+// type, with a context of ctxSize bytes.
+func (o *object) program(name string, po ebpfvm.ProgramOptions, rawType ebpf.ProgramType, ctxSize int) (*loaded, error) {
 	name, err := o.programName(name)
 	if err != nil {
 		return nil, err
 	}
 	if o.raw != nil {
-		opts := &ebpfvm.ProgramOptions{Type: rawType, Verify: mode, TraceOutput: trace}
+		opts := po
+		opts.Type = rawType
 		if rawType == ebpf.UnspecifiedProgram {
 			opts.ContextSize = ctxSize
 		}
-		p, err := ebpfvm.NewProgram(o.raw, opts)
+		p, err := ebpfvm.NewProgram(o.raw, &opts)
 		if err != nil {
 			return nil, err
 		}
 		return &loaded{prog: p}, nil
 	}
-	coll, err := ebpfvm.NewCollection(o.spec, &ebpfvm.CollectionOptions{TraceOutput: trace, Verify: mode, Programs: []string{name}})
+	coll, err := ebpfvm.NewCollection(o.spec, &ebpfvm.CollectionOptions{Programs: po, Load: []string{name}})
 	if err != nil {
 		return nil, err
 	}

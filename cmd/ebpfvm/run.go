@@ -33,7 +33,7 @@ type runFlags struct {
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	f := &runFlags{}
 	fs := newFlagSet("run", "[flags] OBJ [PROG]", stderr)
-	fs.StringVar(&f.engine, "engine", "interp", "execution engine: interp (jit is not available yet)")
+	fs.StringVar(&f.engine, "engine", "auto", "execution `engine`: auto (the best the platform and program allow) or interp (jit is not available yet)")
 	fs.BoolVar(&f.raw, "raw", false, "OBJ is raw bytecode (little-endian 8-byte instructions)")
 	fs.StringVar(&f.typ, "type", "generic", "program `type` of raw bytecode, which decides its context and helpers: "+rawTypeNames())
 	fs.StringVar(&f.dataFile, "data", "", "`FILE` with the packet data")
@@ -52,9 +52,10 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 
 // check refuses flags that do not go together.
 func (f *runFlags) check() error {
+	if _, err := ebpfvm.ParseEngine(f.engine); err != nil {
+		return usageError("--engine: %v", err)
+	}
 	switch {
-	case f.engine != "interp":
-		return usageError("engine %q is not available (have: interp)", f.engine)
 	case f.ctxFile != "" && f.memFile != "":
 		return usageError("--ctx and --mem both set the memory r1 points to: give one")
 	case f.repeat < 1 || f.repeat > ebpfvm.MaxRepeat:
@@ -124,7 +125,9 @@ func cmdRun(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	// Raw bytecode of the generic type is verified against the context
 	// it is given.
-	l, err := obj.program(progName, f.verifyMode(), typ, len(ctx), stderr)
+	engine, _ := ebpfvm.ParseEngine(f.engine) // checked by f.check
+	po := ebpfvm.ProgramOptions{Verify: f.verifyMode(), Engine: engine, TraceOutput: stderr}
+	l, err := obj.program(progName, po, typ, len(ctx))
 	var ve *verifier.Error
 	if errors.As(err, &ve) {
 		return fmt.Errorf("%w\n(the verifier rejected the program; --unverified runs it in checked mode)", err)

@@ -24,14 +24,14 @@ func (e VMEngine) Load(spec *ebpf.CollectionSpec) (Instance, error) {
 	if e.Options != nil {
 		opts = *e.Options
 	}
-	if opts.NumCPU <= 0 {
-		opts.NumCPU = runtime.NumCPU()
+	if opts.Programs.NumCPU <= 0 {
+		opts.Programs.NumCPU = runtime.NumCPU()
 	}
 	coll, err := ebpfvm.NewCollection(spec, &opts)
 	if err != nil {
 		return nil, err
 	}
-	return &vmInstance{coll: coll, cpus: opts.NumCPU}, nil
+	return &vmInstance{coll: coll, cpus: opts.Programs.NumCPU}, nil
 }
 
 type vmInstance struct {

@@ -29,15 +29,11 @@ type Engine struct {
 
 // interpreter is ebpfvm's interpreter: it runs verified programs without
 // per-access checks and unverified ones in checked mode.
-//
-// ProgramOptions has no engine choice yet (issue 10 adds
-// ProgramOptions.Engine); until it does, the default engine is the
-// interpreter and selecting it changes nothing.
 var interpreter = Engine{
 	Name:         "interp",
 	Checked:      true,
-	inProgram:    func(*ebpfvm.ProgramOptions) {},
-	inCollection: func(*ebpfvm.CollectionOptions) {},
+	inProgram:    func(o *ebpfvm.ProgramOptions) { o.Engine = ebpfvm.EngineInterpreter },
+	inCollection: func(o *ebpfvm.CollectionOptions) { o.Programs.Engine = ebpfvm.EngineInterpreter },
 }
 
 // All returns every engine of this build, the first being the default.
