@@ -8,6 +8,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 )
 
@@ -40,7 +41,9 @@ var ctxSizeCases = []struct {
 	{"raw tracepoint without context", ebpf.RawTracepoint, "r0 = 1\nexit", 0, 96},
 }
 
-func TestContextSizeRules(t *testing.T) {
+func TestContextSizeRules(t *testing.T) { engines.Run(t, testContextSizeRules) }
+
+func testContextSizeRules(t *testing.T, e engines.Engine) {
 	kernelErr := kernel.Available()
 	if kernelErr != nil {
 		t.Logf("kernel comparison skipped: %v", kernelErr)
@@ -48,7 +51,7 @@ func TestContextSizeRules(t *testing.T) {
 	for _, c := range ctxSizeCases {
 		t.Run(c.name, func(t *testing.T) {
 			insns := assemble(t, c.src)
-			p := load(t, c.src, &ebpfvm.ProgramOptions{Type: c.typ})
+			p := load(t, c.src, e.Program(&ebpfvm.ProgramOptions{Type: c.typ}))
 			var kp *kernel.Program
 			if kernelErr == nil {
 				var err error
@@ -99,7 +102,9 @@ func TestContextSizeRules(t *testing.T) {
 // TestContextBoundIsExact: the bound is the verifier's max_ctx_offset,
 // not a scan of the program's loads and stores: accesses to other memory
 // at larger offsets (here a map value) do not raise it.
-func TestContextBoundIsExact(t *testing.T) {
+func TestContextBoundIsExact(t *testing.T) { engines.Run(t, testContextBoundIsExact) }
+
+func testContextBoundIsExact(t *testing.T, e engines.Engine) {
 	c := newCollection(t, &ebpf.CollectionSpec{Maps: map[string]*ebpf.MapSpec{
 		"big": {Type: ebpf.Array, KeySize: 4, ValueSize: 256, MaxEntries: 1},
 	}})
@@ -117,7 +122,7 @@ func TestContextBoundIsExact(t *testing.T) {
 		r0 = r6
 		exit`
 	for _, typ := range []ebpf.ProgramType{ebpf.Syscall, ebpf.RawTracepoint} {
-		p := load(t, src, &ebpfvm.ProgramOptions{Type: typ, Maps: []*ebpfvm.Map{c.Maps["big"]}})
+		p := load(t, src, e.Program(&ebpfvm.ProgramOptions{Type: typ, Maps: []*ebpfvm.Map{c.Maps["big"]}}))
 		res, err := p.Run(&ebpfvm.RunOptions{Context: []byte{7, 0, 0, 0}})
 		if err != nil || res.ReturnValue != 7 {
 			t.Errorf("%v: r0 = %d, %v; want 7", typ, res.ReturnValue, err)

@@ -74,9 +74,9 @@ func FuzzEngines(f *testing.F) {
 		ctx := progen.Input(seed, cfg)
 		copy(ctx[:progen.RegsOffset(cfg)], input)
 
-		ref, err := runOn(insns, ctx, engines.All()[0].Program(&ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone}))
+		ref, err := runOn(insns, ctx, engines.Reference().Program(&ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone}))
 		if err != nil {
-			t.Fatalf("checked %s: %v", engines.All()[0].Name, err)
+			t.Fatalf("checked %s: %v", engines.Reference().Name, err)
 		}
 		for _, e := range engines.All() {
 			got, err := runOn(insns, ctx, e.Program(&ebpfvm.ProgramOptions{ContextSize: len(ctx)}))
@@ -105,6 +105,6 @@ func FuzzEngines(f *testing.F) {
 func requireSame(t *testing.T, what string, got, ref engineOutcome) {
 	t.Helper()
 	if got.ret != ref.ret || got.err != ref.err || !bytes.Equal(got.ctx, ref.ctx) {
-		t.Fatalf("%s: %v\nchecked %s: %v", what, got, engines.All()[0].Name, ref)
+		t.Fatalf("%s: %v\nchecked %s: %v", what, got, engines.Reference().Name, ref)
 	}
 }

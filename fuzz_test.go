@@ -11,13 +11,14 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
-// FuzzInterpreter runs arbitrary bytecode unverified, in checked mode:
-// whatever passes structural validation must run to an exit or a
-// *RunError, never panic or fault, and never report a context different
-// in length from the one it was given. (verifier.FuzzVerify fuzzes what
+// FuzzInterpreter runs arbitrary bytecode unverified, in checked mode, on
+// every engine that has it: whatever passes structural validation must run
+// to an exit or a *RunError, never panic or fault, and never report a
+// context different in length from the one it was given. (verifier.FuzzVerify fuzzes what
 // the verifier accepts.)
 func FuzzInterpreter(f *testing.F) {
 	for _, bp := range benchPrograms {
@@ -30,25 +31,35 @@ func FuzzInterpreter(f *testing.F) {
 		if err != nil {
 			return
 		}
-		p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone})
-		if err != nil {
-			return
-		}
-		res, err := p.Run(&ebpfvm.RunOptions{Context: ctx, Data: ctx, MaxInstructions: 10000})
-		if err != nil {
-			var re *ebpfvm.RunError
-			if !errors.As(err, &re) {
-				t.Fatalf("run error is not a RunError: %v", err)
+		for _, e := range engines.All() {
+			if e.Checked {
+				fuzzChecked(t, e, insns, ctx)
 			}
-			if re.Index < 0 || re.Index >= len(insns) {
-				t.Fatalf("error names instruction %d of %d", re.Index, len(insns))
-			}
-			return
-		}
-		if len(res.ContextOut) != len(ctx) {
-			t.Fatalf("context out has %d bytes, want %d", len(res.ContextOut), len(ctx))
 		}
 	})
+}
+
+// fuzzChecked is FuzzInterpreter's run of insns on engine e.
+func fuzzChecked(t *testing.T, e engines.Engine, insns []isa.Instruction, ctx []byte) {
+	p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone}))
+	if err != nil {
+		return
+	}
+	defer p.Close()
+	res, err := p.Run(&ebpfvm.RunOptions{Context: ctx, Data: ctx, MaxInstructions: 10000})
+	if err != nil {
+		var re *ebpfvm.RunError
+		if !errors.As(err, &re) {
+			t.Fatalf("%s: run error is not a RunError: %v", e.Name, err)
+		}
+		if re.Index < 0 || re.Index >= len(insns) {
+			t.Fatalf("%s: error names instruction %d of %d", e.Name, re.Index, len(insns))
+		}
+		return
+	}
+	if len(res.ContextOut) != len(ctx) {
+		t.Fatalf("%s: context out has %d bytes, want %d", e.Name, len(res.ContextOut), len(ctx))
+	}
 }
 
 // FuzzLoadCollection feeds arbitrary bytes (seeded with the corpus

@@ -6,6 +6,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
@@ -103,14 +104,16 @@ func benchInterpreter(b *testing.B, insns []isa.Instruction, mode ebpfvm.VerifyM
 	b.ReportMetric(float64(res.Instructions), "insns/run")
 }
 
-func TestBenchProgramsRun(t *testing.T) {
+func TestBenchProgramsRun(t *testing.T) { engines.Run(t, testBenchProgramsRun) }
+
+func testBenchProgramsRun(t *testing.T, e engines.Engine) {
 	want := map[string]uint64{"prime-count": 303}
 	for _, bp := range benchPrograms {
-		verified, err := run(t, bp.insns, nil)
+		verified, err := run(t, e, bp.insns, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", bp.name, err)
 		}
-		checked, err := runUnverified(t, bp.insns, nil)
+		checked, err := runUnverified(t, engines.Reference(), bp.insns, nil)
 		if err != nil {
 			t.Fatalf("%s, unverified: %v", bp.name, err)
 		}

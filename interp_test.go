@@ -9,6 +9,7 @@ import (
 
 	"github.com/ebpfvm/ebpfvm"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/isa"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
@@ -28,22 +29,23 @@ func prog(insns ...any) []isa.Instruction {
 
 // run loads a generic program, verified with a context of len(ctx) bytes,
 // and runs it.
-func run(t *testing.T, insns []isa.Instruction, ctx []byte) (ebpfvm.RunResult, error) {
+func run(t *testing.T, e engines.Engine, insns []isa.Instruction, ctx []byte) (ebpfvm.RunResult, error) {
 	t.Helper()
-	return runMode(t, insns, ctx, ebpfvm.VerifyPrivileged)
+	return runMode(t, e, insns, ctx, ebpfvm.VerifyPrivileged)
 }
 
 // runUnverified loads a generic program unverified (checked mode) and runs
 // it: for programs that test the run-time checks, which the verifier would
 // refuse.
-func runUnverified(t *testing.T, insns []isa.Instruction, ctx []byte) (ebpfvm.RunResult, error) {
+func runUnverified(t *testing.T, e engines.Engine, insns []isa.Instruction, ctx []byte) (ebpfvm.RunResult, error) {
 	t.Helper()
-	return runMode(t, insns, ctx, ebpfvm.VerifyNone)
+	return runMode(t, e, insns, ctx, ebpfvm.VerifyNone)
 }
 
-func runMode(t *testing.T, insns []isa.Instruction, ctx []byte, mode ebpfvm.VerifyMode) (ebpfvm.RunResult, error) {
+// runMode loads a generic program on engine e in mode and runs it.
+func runMode(t *testing.T, e engines.Engine, insns []isa.Instruction, ctx []byte, mode ebpfvm.VerifyMode) (ebpfvm.RunResult, error) {
 	t.Helper()
-	p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: mode, ContextSize: len(ctx)})
+	p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Verify: mode, ContextSize: len(ctx)}))
 	if err != nil {
 		t.Fatalf("NewProgram: %v", err)
 	}
@@ -64,7 +66,9 @@ func wantRejected(t *testing.T, insns []isa.Instruction, ctxSize, insn int) {
 	}
 }
 
-func TestArithmeticSemantics(t *testing.T) {
+func TestArithmeticSemantics(t *testing.T) { engines.Run(t, testArithmeticSemantics) }
+
+func testArithmeticSemantics(t *testing.T, e engines.Engine) {
 	const min64 = uint64(1) << 63
 	cases := []struct {
 		name string
@@ -91,7 +95,7 @@ func TestArithmeticSemantics(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			a, b := isa.LoadImm64(isa.R0, c.a), isa.LoadImm64(isa.R1, c.b)
-			res, err := run(t, prog(a, b, c.op(isa.R0, isa.R1), isa.Exit()), nil)
+			res, err := run(t, e, prog(a, b, c.op(isa.R0, isa.R1), isa.Exit()), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,7 +112,9 @@ func movsx(in isa.Instruction, bits int16) isa.Instruction {
 	return in
 }
 
-func TestOutOfBoundsIsAnError(t *testing.T) {
+func TestOutOfBoundsIsAnError(t *testing.T) { engines.RunChecked(t, testOutOfBoundsIsAnError) }
+
+func testOutOfBoundsIsAnError(t *testing.T, e engines.Engine) {
 	cases := []struct {
 		name  string
 		insns []isa.Instruction
@@ -127,7 +133,7 @@ func TestOutOfBoundsIsAnError(t *testing.T) {
 			// The verifier refuses each at load; unverified, the
 			// run-time checks catch it.
 			wantRejected(t, c.insns, 8, c.index)
-			_, err := runUnverified(t, c.insns, make([]byte, 8))
+			_, err := runUnverified(t, e, c.insns, make([]byte, 8))
 			var re *ebpfvm.RunError
 			if !errors.As(err, &re) {
 				t.Fatalf("err = %v, want a RunError", err)
@@ -141,10 +147,12 @@ func TestOutOfBoundsIsAnError(t *testing.T) {
 
 // TestBudgetAndCallDepth runs what the verifier refuses (an infinite loop,
 // recursion) unverified: the budget and the frame limit stop them.
-func TestBudgetAndCallDepth(t *testing.T) {
+func TestBudgetAndCallDepth(t *testing.T) { engines.RunChecked(t, testBudgetAndCallDepth) }
+
+func testBudgetAndCallDepth(t *testing.T, e engines.Engine) {
 	loop := prog(isa.Mov64Imm(isa.R0, 0), isa.Ja(-1))
 	wantRejected(t, loop, 0, 1)
-	p, err := ebpfvm.NewProgram(loop, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone})
+	p, err := ebpfvm.NewProgram(loop, e.Program(&ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +163,7 @@ func TestBudgetAndCallDepth(t *testing.T) {
 	// A function that calls itself.
 	rec := prog(isa.Instruction{Opcode: isa.OpCall, Src: 1, Imm: -1}, isa.Exit())
 	wantRejected(t, rec, 0, 0)
-	if _, err := runUnverified(t, rec, nil); !errors.Is(err, ebpfvm.ErrCallDepth) {
+	if _, err := runUnverified(t, e, rec, nil); !errors.Is(err, ebpfvm.ErrCallDepth) {
 		t.Fatalf("recursion: err = %v, want ErrCallDepth", err)
 	}
 }
@@ -168,8 +176,10 @@ var mayGotoCounter = prog(isa.Mov64Imm(isa.R0, 0),
 	isa.Ja(-3),
 	isa.Exit())
 
-func TestMayGotoCounted(t *testing.T) {
-	p, err := ebpfvm.NewProgram(mayGotoCounter, nil)
+func TestMayGotoCounted(t *testing.T) { engines.Run(t, testMayGotoCounted) }
+
+func testMayGotoCounted(t *testing.T, e engines.Engine) {
+	p, err := ebpfvm.NewProgram(mayGotoCounter, e.Program(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,8 +196,10 @@ func TestMayGotoCounted(t *testing.T) {
 // depend on the machine's speed: the loop falls through a whole number of
 // 65535-iteration rounds (the clock is read at the end of each) and stops
 // (internal/engine/interp tests the timing with a fake clock).
-func TestMayGotoTimed(t *testing.T) {
-	res, err := run(t, mayGotoCounter, nil)
+func TestMayGotoTimed(t *testing.T) { engines.Run(t, testMayGotoTimed) }
+
+func testMayGotoTimed(t *testing.T, e engines.Engine) {
+	res, err := run(t, e, mayGotoCounter, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,12 +208,14 @@ func TestMayGotoTimed(t *testing.T) {
 	}
 }
 
-func TestStackIsZeroedBetweenRuns(t *testing.T) {
+func TestStackIsZeroedBetweenRuns(t *testing.T) { engines.Run(t, testStackIsZeroedBetweenRuns) }
+
+func testStackIsZeroedBetweenRuns(t *testing.T, e engines.Engine) {
 	// Read a stack slot, then write to it: the second run must still read 0.
 	p, err := ebpfvm.NewProgram(prog(
 		isa.LoadMem(isa.SizeDW, isa.R0, isa.R10, -8),
 		isa.StoreImm(isa.SizeDW, isa.R10, -8, 77),
-		isa.Exit()), nil)
+		isa.Exit()), e.Program(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,12 +231,14 @@ func TestStackIsZeroedBetweenRuns(t *testing.T) {
 // one shared counter with atomic instructions, verified (unchecked) and
 // not (checked).
 func TestAtomicsAcrossGoroutines(t *testing.T) {
-	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone} {
-		t.Run(mode.String(), func(t *testing.T) { testAtomicsAcrossGoroutines(t, mode) })
-	}
+	engines.Run(t, func(t *testing.T, e engines.Engine) {
+		for _, mode := range e.Modes() {
+			t.Run(mode.String(), func(t *testing.T) { testAtomicsAcrossGoroutines(t, e, mode) })
+		}
+	})
 }
 
-func testAtomicsAcrossGoroutines(t *testing.T, mode ebpfvm.VerifyMode) {
+func testAtomicsAcrossGoroutines(t *testing.T, e engines.Engine, mode ebpfvm.VerifyMode) {
 	shared, err := mem.Alloc(16)
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +262,7 @@ func testAtomicsAcrossGoroutines(t *testing.T, mode ebpfvm.VerifyMode) {
 		isa.JumpImm(isa.JmpJNE, isa.R7, 0, -5),
 		isa.Mov64Imm(isa.R0, 0),
 		isa.Exit())
-	p, err := ebpfvm.NewProgram(code, &ebpfvm.ProgramOptions{Helpers: h, Verify: mode})
+	p, err := ebpfvm.NewProgram(code, e.Program(&ebpfvm.ProgramOptions{Helpers: h, Verify: mode}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,25 +285,29 @@ func testAtomicsAcrossGoroutines(t *testing.T, mode ebpfvm.VerifyMode) {
 	}
 }
 
-func TestUnknownHelperRefusedAtLoad(t *testing.T) {
+func TestUnknownHelperRefusedAtLoad(t *testing.T) { engines.Run(t, testUnknownHelperRefusedAtLoad) }
+
+func testUnknownHelperRefusedAtLoad(t *testing.T, e engines.Engine) {
 	// The generic type has no helpers but the embedder's: the verifier
 	// refuses the call, and so does the loader of unverified programs.
 	code := prog(isa.Call(1), isa.Exit())
-	_, err := ebpfvm.NewProgram(code, nil)
+	_, err := ebpfvm.NewProgram(code, e.Program(nil))
 	if err == nil || !strings.Contains(err.Error(), "cannot use helper") || !strings.Contains(err.Error(), "instruction 0") {
 		t.Errorf("verified: err = %v", err)
 	}
-	_, err = ebpfvm.NewProgram(code, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone})
+	_, err = ebpfvm.NewProgram(code, e.Program(&ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone}))
 	if err == nil || !strings.Contains(err.Error(), "unknown helper") || !strings.Contains(err.Error(), "instruction 0") {
 		t.Errorf("unverified: err = %v", err)
 	}
 }
 
-func TestRunDoesNotAllocate(t *testing.T) {
+func TestRunDoesNotAllocate(t *testing.T) { engines.Run(t, testRunDoesNotAllocate) }
+
+func testRunDoesNotAllocate(t *testing.T, e engines.Engine) {
 	if raceEnabled {
 		t.Skip("allocation counts are not meaningful under the race detector")
 	}
-	p, err := ebpfvm.NewProgram(prog(isa.Mov64Imm(isa.R0, 1), isa.Exit()), nil)
+	p, err := ebpfvm.NewProgram(prog(isa.Mov64Imm(isa.R0, 1), isa.Exit()), e.Program(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,7 +122,7 @@ miss:
 // TestInnerMapReleasedOnError: what a run holds is released however the
 // run ends, here by exhausting its instruction budget, and whatever
 // number of repeats it had.
-func TestInnerMapReleasedOnError(t *testing.T) { engines.Run(t, testInnerMapReleasedOnError) }
+func TestInnerMapReleasedOnError(t *testing.T) { engines.RunChecked(t, testInnerMapReleasedOnError) }
 
 func testInnerMapReleasedOnError(t *testing.T, e engines.Engine) {
 	outer, inner := mapInMap(t)

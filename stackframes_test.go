@@ -7,13 +7,16 @@ import (
 	"testing"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
 // TestCheckedStackPerFrame checks that in checked mode a function reaches
 // its own frame and its callers' (through pointers they pass), and never
 // the frames below it: those of callees not called yet or returned.
-func TestCheckedStackPerFrame(t *testing.T) {
+func TestCheckedStackPerFrame(t *testing.T) { engines.RunChecked(t, testCheckedStackPerFrame) }
+
+func testCheckedStackPerFrame(t *testing.T, e engines.Engine) {
 	const callee = `
 		r0 = 0
 		r1 = r10
@@ -45,7 +48,7 @@ func TestCheckedStackPerFrame(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := runUnverified(t, insns, nil)
+			res, err := runUnverified(t, e, insns, nil)
 			if c.wantErr == "" {
 				if err != nil || res.ReturnValue != c.want {
 					t.Fatalf("= %d, %v; want %d", res.ReturnValue, err, c.want)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ebpfvm/ebpfvm"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/isa"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
@@ -53,7 +54,9 @@ func wantAccessError(t *testing.T, err error, index int) {
 // returns memory without adding it to the run's regions: the verifier
 // trusts the helper's prototype, so a verified program reads the memory;
 // an unverified one is stopped by the check.
-func TestVerifiedRunsUnchecked(t *testing.T) {
+func TestVerifiedRunsUnchecked(t *testing.T) { engines.RunChecked(t, testVerifiedRunsUnchecked) }
+
+func testVerifiedRunsUnchecked(t *testing.T, e engines.Engine) {
 	buf, err := mem.Alloc(8)
 	if err != nil {
 		t.Fatal(err)
@@ -65,14 +68,14 @@ func TestVerifiedRunsUnchecked(t *testing.T) {
 		return buf.Addr(), nil // and no env.Regions.Add
 	}, Proto: &ebpfvm.HelperProto{Name: "word", Ret: verifier.RetPtrToMemOrNull, RetSize: 8}})
 	src := "call 1000\nif r0 == 0 goto +1\nr0 = *(u64 *)(r0 +0)\nexit"
-	verified := load(t, src, &ebpfvm.ProgramOptions{Helpers: h})
+	verified := load(t, src, e.Program(&ebpfvm.ProgramOptions{Helpers: h}))
 	if !verified.Verified() {
 		t.Fatal("Verified() = false for a program loaded with the default options")
 	}
 	if res, err := verified.Run(nil); err != nil || res.ReturnValue != 42 {
 		t.Fatalf("verified: r0 = %d, %v", res.ReturnValue, err)
 	}
-	unverified := load(t, src, &ebpfvm.ProgramOptions{Helpers: h, Verify: ebpfvm.VerifyNone})
+	unverified := load(t, src, e.Program(&ebpfvm.ProgramOptions{Helpers: h, Verify: ebpfvm.VerifyNone}))
 	if unverified.Verified() {
 		t.Fatal("Verified() = true with VerifyNone")
 	}
@@ -98,15 +101,17 @@ func tailCallTo(slot int) string {
 // TestTailCallIntoUnverified: a verified program that tail-calls an
 // unverified one hands over to checked mode, so the callee's
 // out-of-bounds read is a clean error.
-func TestTailCallIntoUnverified(t *testing.T) {
+func TestTailCallIntoUnverified(t *testing.T) { engines.RunChecked(t, testTailCallIntoUnverified) }
+
+func testTailCallIntoUnverified(t *testing.T, e engines.Engine) {
 	jump := progArray(t)
-	caller := load(t, tailCallTo(0), &ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: []*ebpfvm.Map{jump}})
+	caller := load(t, tailCallTo(0), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Maps: []*ebpfvm.Map{jump}}))
 	if !caller.Verified() {
 		t.Fatal("the caller is not verified")
 	}
 	// 8 bytes 4 KiB past the __sk_buff: no verifier would accept this.
 	wild := "r0 = *(u64 *)(r1 +4096)\nexit"
-	callee := load(t, wild, &ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Verify: ebpfvm.VerifyNone})
+	callee := load(t, wild, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SocketFilter, Verify: ebpfvm.VerifyNone}))
 	if err := jump.Update(uint32(0), callee, ebpfvm.UpdateAny); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +127,9 @@ func TestTailCallIntoUnverified(t *testing.T) {
 // pointers in a writable __sk_buff image). Once a run has entered checked
 // code it stays checked: in a verified program it tail-calls next, and in
 // the following repeats.
-func TestCheckedModeIsSticky(t *testing.T) {
+func TestCheckedModeIsSticky(t *testing.T) { engines.RunChecked(t, testCheckedModeIsSticky) }
+
+func testCheckedModeIsSticky(t *testing.T, e engines.Engine) {
 	// Reads the first packet byte through data/data_end.
 	const readPacket = `
 		r2 = *(u32 *)(r1 +76)
@@ -140,7 +147,7 @@ func TestCheckedModeIsSticky(t *testing.T) {
 		*(u32 *)(r1 +80) = r2
 	`
 	opts := func(maps ...*ebpfvm.Map) *ebpfvm.ProgramOptions {
-		return &ebpfvm.ProgramOptions{Type: ebpf.SchedCLS, Maps: maps}
+		return e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SchedCLS, Maps: maps})
 	}
 	t.Run("tail call", func(t *testing.T) {
 		jump := progArray(t)
@@ -179,12 +186,14 @@ func TestCheckedModeIsSticky(t *testing.T) {
 // (a prog array holds one type of program, as in the kernel); a caller
 // whose run has less context than the callee may read makes it run
 // checked.
-func TestTailCallAcrossContexts(t *testing.T) {
+func TestTailCallAcrossContexts(t *testing.T) { engines.Run(t, testTailCallAcrossContexts) }
+
+func testTailCallAcrossContexts(t *testing.T, e engines.Engine) {
 	t.Run("type", func(t *testing.T) {
 		jump := progArray(t)
-		load(t, tailCallTo(0), &ebpfvm.ProgramOptions{Type: ebpf.XDP, Maps: []*ebpfvm.Map{jump}})
+		load(t, tailCallTo(0), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.XDP, Maps: []*ebpfvm.Map{jump}}))
 		// __sk_buff.data_end is at offset 80; an xdp_md has 24 bytes.
-		callee := load(t, "r0 = *(u32 *)(r1 +80)\nexit", &ebpfvm.ProgramOptions{Type: ebpf.SchedCLS})
+		callee := load(t, "r0 = *(u32 *)(r1 +80)\nexit", e.Program(&ebpfvm.ProgramOptions{Type: ebpf.SchedCLS}))
 		if err := jump.Update(uint32(0), callee, ebpfvm.UpdateAny); !errors.Is(err, syscall.EINVAL) {
 			t.Fatalf("a SchedCLS program stored in an XDP program's prog array: %v, want EINVAL", err)
 		}
@@ -194,15 +203,15 @@ func TestTailCallAcrossContexts(t *testing.T) {
 		if err := jump.Update(uint32(0), callee, ebpfvm.UpdateAny); err != nil {
 			t.Fatal(err)
 		}
-		_, err := ebpfvm.NewProgram(mustAssemble(t, tailCallTo(0)), &ebpfvm.ProgramOptions{Type: ebpf.XDP, Maps: []*ebpfvm.Map{jump}})
+		_, err := ebpfvm.NewProgram(mustAssemble(t, tailCallTo(0)), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.XDP, Maps: []*ebpfvm.Map{jump}}))
 		if !errors.Is(err, syscall.EINVAL) {
 			t.Fatalf("an XDP program using a prog array of SchedCLS programs: %v, want EINVAL", err)
 		}
 	})
 	t.Run("context size", func(t *testing.T) {
 		jump := progArray(t)
-		caller := load(t, tailCallTo(0), &ebpfvm.ProgramOptions{Type: ebpf.RawTracepoint, Maps: []*ebpfvm.Map{jump}})
-		callee := load(t, "r0 = *(u64 *)(r1 +88)\nexit", &ebpfvm.ProgramOptions{Type: ebpf.RawTracepoint})
+		caller := load(t, tailCallTo(0), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.RawTracepoint, Maps: []*ebpfvm.Map{jump}}))
+		callee := load(t, "r0 = *(u64 *)(r1 +88)\nexit", e.Program(&ebpfvm.ProgramOptions{Type: ebpf.RawTracepoint}))
 		if err := jump.Update(uint32(0), callee, ebpfvm.UpdateAny); err != nil {
 			t.Fatal(err)
 		}
@@ -218,8 +227,8 @@ func TestTailCallAcrossContexts(t *testing.T) {
 		// Tracing programs get a short context zero-padded to what
 		// they read; a callee that reads more runs checked.
 		jump := progArray(t)
-		caller := load(t, "r6 = *(u64 *)(r1 +8)\n"+tailCallTo(0), &ebpfvm.ProgramOptions{Type: ebpf.Tracing, Maps: []*ebpfvm.Map{jump}})
-		callee := load(t, "r0 = *(u64 *)(r1 +88)\nexit", &ebpfvm.ProgramOptions{Type: ebpf.Tracing})
+		caller := load(t, "r6 = *(u64 *)(r1 +8)\n"+tailCallTo(0), e.Program(&ebpfvm.ProgramOptions{Type: ebpf.Tracing, Maps: []*ebpfvm.Map{jump}}))
+		callee := load(t, "r0 = *(u64 *)(r1 +88)\nexit", e.Program(&ebpfvm.ProgramOptions{Type: ebpf.Tracing}))
 		if err := jump.Update(uint32(0), callee, ebpfvm.UpdateAny); err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +249,9 @@ func TestTailCallAcrossContexts(t *testing.T) {
 // run and see nothing of an earlier run's. Unverified programs get
 // exactly what they were given. (Syscall and raw tracepoint programs
 // refuse a short context: TestContextSizeRules.)
-func TestContextPadding(t *testing.T) {
+func TestContextPadding(t *testing.T) { engines.RunChecked(t, testContextPadding) }
+
+func testContextPadding(t *testing.T, e engines.Engine) {
 	cases := []struct {
 		name string
 		typ  ebpf.ProgramType
@@ -252,7 +263,7 @@ func TestContextPadding(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p := load(t, c.src, &ebpfvm.ProgramOptions{Type: c.typ, ContextSize: c.size})
+			p := load(t, c.src, e.Program(&ebpfvm.ProgramOptions{Type: c.typ, ContextSize: c.size}))
 			// A run with a long context leaves its bytes in the
 			// runner's memory, which the next run reuses.
 			long := make([]byte, 96)
@@ -277,7 +288,7 @@ func TestContextPadding(t *testing.T) {
 			if res.ReturnValue != want || string(res.ContextOut) != string(ctx) {
 				t.Fatalf("r0 = %#x, context out %v; want %#x, %v", res.ReturnValue, res.ContextOut, want, ctx)
 			}
-			u := load(t, c.src, &ebpfvm.ProgramOptions{Type: c.typ, ContextSize: c.size, Verify: ebpfvm.VerifyNone})
+			u := load(t, c.src, e.Program(&ebpfvm.ProgramOptions{Type: c.typ, ContextSize: c.size, Verify: ebpfvm.VerifyNone}))
 			_, err = u.Run(&ebpfvm.RunOptions{Context: ctx})
 			if !errors.Is(err, ebpfvm.ErrAccessDenied) {
 				t.Fatalf("unverified: err = %v, want an access error", err)
@@ -288,7 +299,9 @@ func TestContextPadding(t *testing.T) {
 
 // TestPacketPointers: a verified XDP or tc program sees data and data_end
 // that bound the packet exactly, also after a helper moved data.
-func TestPacketPointers(t *testing.T) {
+func TestPacketPointers(t *testing.T) { engines.Run(t, testPacketPointers) }
+
+func testPacketPointers(t *testing.T, e engines.Engine) {
 	// r0 = data_end - data, after bpf_xdp_adjust_head(ctx, 14) for XDP.
 	for _, c := range []struct {
 		typ      ebpf.ProgramType
@@ -311,7 +324,7 @@ func TestPacketPointers(t *testing.T) {
 				r5 = *(u8 *)(r4 -1)
 				r0 |= r5
 				exit`
-			p := load(t, src, &ebpfvm.ProgramOptions{Type: c.typ})
+			p := load(t, src, e.Program(&ebpfvm.ProgramOptions{Type: c.typ}))
 			pkt := testPacket()
 			pkt[c.data+45] = 0x5a
 			res, err := p.Run(&ebpfvm.RunOptions{Data: pkt})
@@ -327,7 +340,9 @@ func TestPacketPointers(t *testing.T) {
 
 // TestRawProgramMaps: NewProgram resolves map[fd:N] / map[idx:N] loads to
 // ProgramOptions.Maps, and the verifier sees the maps.
-func TestRawProgramMaps(t *testing.T) {
+func TestRawProgramMaps(t *testing.T) { engines.Run(t, testRawProgramMaps) }
+
+func testRawProgramMaps(t *testing.T, e engines.Engine) {
 	c := newCollection(t, &ebpf.CollectionSpec{Maps: map[string]*ebpf.MapSpec{
 		"counts": {Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: 4},
 		"config": {Type: ebpf.Array, KeySize: 4, ValueSize: 16, MaxEntries: 1},
@@ -358,8 +373,8 @@ func TestRawProgramMaps(t *testing.T) {
 		call bpf_map_update_elem
 		r0 = 0
 		exit`
-	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone} {
-		p := load(t, src, &ebpfvm.ProgramOptions{Type: ebpf.Syscall, Maps: []*ebpfvm.Map{counts, config}, Verify: mode})
+	for _, mode := range e.Modes() {
+		p := load(t, src, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.Syscall, Maps: []*ebpfvm.Map{counts, config}, Verify: mode}))
 		if _, err := p.Run(nil); err != nil {
 			t.Fatalf("%v: %v", mode, err)
 		}
@@ -370,15 +385,15 @@ func TestRawProgramMaps(t *testing.T) {
 	}
 	// The verifier checks accesses against the maps' value sizes.
 	_, err := ebpfvm.NewProgram(assemble(t, "r0 = map[idx:0]+8\nr0 = *(u64 *)(r0 +8)\nexit"),
-		&ebpfvm.ProgramOptions{Maps: []*ebpfvm.Map{config}})
+		e.Program(&ebpfvm.ProgramOptions{Maps: []*ebpfvm.Map{config}}))
 	var ve *verifier.Error
 	if !errors.As(err, &ve) || ve.Insn != 2 {
 		t.Errorf("read past a map value: %v", err)
 	}
 	// A reference to a map that is not given is refused, with or
 	// without the verifier.
-	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone} {
-		if _, err := ebpfvm.NewProgram(assemble(t, "r0 = map[fd:2]\nr0 = 0\nexit"), &ebpfvm.ProgramOptions{Maps: []*ebpfvm.Map{config}, Verify: mode}); err == nil {
+	for _, mode := range e.Modes() {
+		if _, err := ebpfvm.NewProgram(assemble(t, "r0 = map[fd:2]\nr0 = 0\nexit"), e.Program(&ebpfvm.ProgramOptions{Maps: []*ebpfvm.Map{config}, Verify: mode})); err == nil {
 			t.Errorf("%v: a reference to a missing map was accepted", mode)
 		}
 	}
@@ -386,12 +401,14 @@ func TestRawProgramMaps(t *testing.T) {
 
 // TestUnknownProgramType: the verifier does not know every program type
 // Run can run; loading one needs the explicit unverified mode.
-func TestUnknownProgramType(t *testing.T) {
+func TestUnknownProgramType(t *testing.T) { engines.RunChecked(t, testUnknownProgramType) }
+
+func testUnknownProgramType(t *testing.T, e engines.Engine) {
 	insns := assemble(t, "r0 = 1\nexit")
-	if _, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Type: ebpf.CGroupSKB}); err == nil || !strings.Contains(err.Error(), "VerifyNone") {
+	if _, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.CGroupSKB})); err == nil || !strings.Contains(err.Error(), "VerifyNone") {
 		t.Errorf("err = %v, want one that names VerifyNone", err)
 	}
-	p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Type: ebpf.CGroupSKB, Verify: ebpfvm.VerifyNone})
+	p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.CGroupSKB, Verify: ebpfvm.VerifyNone}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,11 @@ var interpreter = Engine{
 // All returns every engine of this build, the first being the default.
 func All() []Engine { return []Engine{interpreter} }
 
+// Reference returns the engine the others are compared with: the
+// interpreter, which runs checked mode and which internal/testing/difftest
+// compares with the kernel.
+func Reference() Engine { return interpreter }
+
 // Program returns a copy of o (nil for the zero options) that selects e.
 func (e Engine) Program(o *ebpfvm.ProgramOptions) *ebpfvm.ProgramOptions {
 	var c ebpfvm.ProgramOptions
