@@ -15,28 +15,23 @@ import (
 
 // Engine is one execution engine the suite runs programs on.
 type Engine struct {
-	// Name names the engine in subtest names and messages ("interp").
+	// Name names the engine in subtest names and messages, as
+	// ebpfvm.Engine.String spells it ("interp").
 	Name string
+	// Engine is the public option that selects it.
+	Engine ebpfvm.Engine
 	// Checked reports whether the engine also runs unverified programs
 	// (ProgramOptions.Verify = VerifyNone), checking every access; an
 	// engine that runs only verified programs refuses them at load.
 	Checked bool
-	// inProgram and inCollection set the engine in a program's and a
-	// collection's options.
-	inProgram    func(*ebpfvm.ProgramOptions)
-	inCollection func(*ebpfvm.CollectionOptions)
 }
 
 // interpreter is ebpfvm's interpreter: it runs verified programs without
 // per-access checks and unverified ones in checked mode.
-var interpreter = Engine{
-	Name:         "interp",
-	Checked:      true,
-	inProgram:    func(o *ebpfvm.ProgramOptions) { o.Engine = ebpfvm.EngineInterpreter },
-	inCollection: func(o *ebpfvm.CollectionOptions) { o.Programs.Engine = ebpfvm.EngineInterpreter },
-}
+var interpreter = Engine{Name: "interp", Engine: ebpfvm.EngineInterpreter, Checked: true}
 
-// All returns every engine of this build, the first being the default.
+// All returns every engine of this build (TestAll checks that it names
+// every engine ebpfvm.ParseEngine knows but "auto").
 func All() []Engine { return []Engine{interpreter} }
 
 // Reference returns the engine the others are compared with: the
@@ -50,7 +45,7 @@ func (e Engine) Program(o *ebpfvm.ProgramOptions) *ebpfvm.ProgramOptions {
 	if o != nil {
 		c = *o
 	}
-	e.inProgram(&c)
+	c.Engine = e.Engine
 	return &c
 }
 
@@ -61,7 +56,7 @@ func (e Engine) Collection(o *ebpfvm.CollectionOptions) *ebpfvm.CollectionOption
 	if o != nil {
 		c = *o
 	}
-	e.inCollection(&c)
+	c.Programs.Engine = e.Engine
 	return &c
 }
 
@@ -95,17 +90,4 @@ func (e Engine) Modes() []ebpfvm.VerifyMode {
 		return []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyNone}
 	}
 	return []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged}
-}
-
-// Pairs returns every unordered pair of distinct engines (none while there
-// is only one engine).
-func Pairs() [][2]Engine {
-	all := All()
-	var pairs [][2]Engine
-	for i := range all {
-		for j := i + 1; j < len(all); j++ {
-			pairs = append(pairs, [2]Engine{all[i], all[j]})
-		}
-	}
-	return pairs
 }
