@@ -286,7 +286,8 @@ func createMap(name string, ms *ebpf.MapSpec, cpus int, limit *MemoryLimit) (map
 		return nil, err
 	}
 	s.Limit = limit.internal()
-	return maps.New(s)
+	m, err := maps.New(s)
+	return m, explainENOTSUPP(err)
 }
 
 // fillMap writes a map's initial contents: data sections, static

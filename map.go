@@ -189,10 +189,20 @@ func (m *Map) valueBytes() int {
 	return vs
 }
 
+// explainENOTSUPP names the kernel-internal errno 524 that bpf() returns
+// for what a map type does not support, which Go prints as "errno 524".
+func explainENOTSUPP(err error) error {
+	if errors.Is(err, maps.ENOTSUPP) {
+		return fmt.Errorf("%w (ENOTSUPP: not supported)", err)
+	}
+	return err
+}
+
 func mapError(op string, err error) error {
 	if err == nil {
 		return nil
 	}
+	err = explainENOTSUPP(err)
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		switch errno {

@@ -108,6 +108,21 @@ func TestMisuseErrors(t *testing.T) {
 			}
 			return err
 		}, "program #", syscall.EBADF},
+		{"lookup in a ring buffer", func() error {
+			rb, err := ebpfvm.NewMap(&ebpf.MapSpec{Type: ebpf.RingBuf, MaxEntries: 4096})
+			if err != nil {
+				return err
+			}
+			defer rb.Close()
+			var v uint32
+			return rb.Lookup(uint32(0), &v)
+		}, "lookup: errno 524 (ENOTSUPP: not supported)", syscall.Errno(524)},
+		{"a prog array as an inner map", func() error {
+			m, err := ebpfvm.NewMap(&ebpf.MapSpec{Type: ebpf.HashOfMaps, KeySize: 4, ValueSize: 4, MaxEntries: 2,
+				InnerMap: &ebpf.MapSpec{Type: ebpf.ProgramArray, KeySize: 4, ValueSize: 4, MaxEntries: 2}})
+			m.Close()
+			return err
+		}, "a prog_array cannot be an inner map: errno 524 (ENOTSUPP: not supported)", syscall.Errno(524)},
 		{"negative Repeat", func() error {
 			p, err := ebpfvm.NewProgram(exit, nil)
 			if err != nil {
