@@ -16,6 +16,7 @@ import (
 	"github.com/ebpfvm/ebpfvm/internal/helpers"
 	"github.com/ebpfvm/ebpfvm/internal/maps"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/progtype"
 	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 	"github.com/ebpfvm/ebpfvm/verifier"
@@ -198,7 +199,7 @@ func compileProgram(engine vm.Engine, insns []isa.Instruction, opts *ProgramOpti
 	if opts.Helpers != nil {
 		h.Merge(opts.Helpers)
 	}
-	if err := registerTypeHelpers(h, opts.Type); err != nil {
+	if err := progtype.RegisterHelpers(h, opts.Type); err != nil {
 		return nil, err
 	}
 	code, err := compileCode(engine, insns, h, vres)
@@ -208,7 +209,7 @@ func compileProgram(engine vm.Engine, insns []isa.Instruction, opts *ProgramOpti
 	p := &Program{program: &program{id: programIDs.Add(1), typ: opts.Type, code: code, helpers: h, cpus: numCPU(opts.NumCPU)}}
 	p.refs.Store(1)
 	p.cleanup = runtime.AddCleanup(p, (*program).close, p.program)
-	if vres != nil && !isPacketType(opts.Type) {
+	if vres != nil && !progtype.IsPacketType(opts.Type) {
 		// The verifier allows context loads and stores only through
 		// the unmodified context pointer at a constant offset, so
 		// none ends past the furthest one it saw (the kernel's
@@ -450,12 +451,12 @@ func runnerPool(e vm.Engine) *sync.Pool {
 type runner struct {
 	m       vm.Machine
 	scratch *mem.Buffer // contexts and generic data
-	packet  *mem.Buffer // a frame in low memory for packet programs
+	packet  *mem.Buffer // a frame in low memory for packet programs (PacketFrame)
 	tc      tailCalls
 }
 
-// buffer returns scratch memory of at least n bytes.
-func (r *runner) buffer(n int) (*mem.Buffer, error) {
+// Scratch returns scratch memory of at least n bytes (progtype.Memory).
+func (r *runner) Scratch(n int) (*mem.Buffer, error) {
 	if r.scratch != nil && cap(r.scratch.Bytes()) >= n {
 		return r.scratch, nil
 	}
@@ -477,10 +478,10 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 		opts = &RunOptions{}
 	}
 	if opts.Repeat < 0 {
-		return RunResult{}, fmt.Errorf("%w: repeat %d is negative: %w", errInvalidTestRun, opts.Repeat, syscall.EINVAL)
+		return RunResult{}, fmt.Errorf("%w: repeat %d is negative: %w", progtype.ErrInvalidTestRun, opts.Repeat, syscall.EINVAL)
 	}
 	if uint64(opts.Repeat) > MaxRepeat {
-		return RunResult{}, fmt.Errorf("%w: repeat %d is more than BPF_PROG_TEST_RUN's 32-bit count allows (%d): %w", errInvalidTestRun, opts.Repeat, uint64(MaxRepeat), syscall.EINVAL)
+		return RunResult{}, fmt.Errorf("%w: repeat %d is more than BPF_PROG_TEST_RUN's 32-bit count allows (%d): %w", progtype.ErrInvalidTestRun, opts.Repeat, uint64(MaxRepeat), syscall.EINVAL)
 	}
 	if opts.CPU < 0 || opts.CPU >= p.cpus {
 		return RunResult{}, fmt.Errorf("CPU %d does not exist (the program has %d virtual CPUs)", opts.CPU, p.cpus)
@@ -504,82 +505,15 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 		r = &runner{m: m}
 	}
 	defer pool.Put(r)
-	switch {
-	case p.typ == ebpf.XDP:
-		return p.runXDP(r, opts)
-	case slices.Contains(skbTypes, p.typ):
-		return p.runSKB(r, opts)
-	}
-	return p.runGeneric(r, opts)
-}
-
-// isPacketType reports whether Run gives programs of type t a packet and
-// a context structure of the kernel's (xdp_md, __sk_buff) rather than a
-// context blob.
-func isPacketType(t ebpf.ProgramType) bool { return t == ebpf.XDP || slices.Contains(skbTypes, t) }
-
-// Context sizes BPF_PROG_TEST_RUN accepts (net/bpf/test_run.c).
-const (
-	maxSyscallCtx = 0xffff // U16_MAX
-	maxRawTPCtx   = 12 * 8 // MAX_BPF_FUNC_ARGS arguments of 8 bytes
-)
-
-// checkContextSize applies the kernel's test-run rules on the size of a
-// context blob: syscall and raw tracepoint programs refuse, with EINVAL, a
-// context shorter than what the verified program accesses (max_ctx_offset)
-// or longer than the type allows.
-func (p *Program) checkContextSize(n int) error {
-	limit := 0
-	switch p.typ {
-	case ebpf.Syscall:
-		limit = maxSyscallCtx
-	case ebpf.RawTracepoint:
-		limit = maxRawTPCtx
-	default:
-		return nil
-	}
-	if n < p.ctxNeed || n > limit {
-		return fmt.Errorf("%w: %s program: context of %d bytes, want %d to %d bytes: %w",
-			errInvalidTestRun, p.typ, n, p.ctxNeed, limit, syscall.EINVAL)
-	}
-	return nil
-}
-
-// runGeneric copies Context (r1, r2 = its length) and Data (the packet of
-// the legacy loads) into program memory. Syscall and raw tracepoint
-// programs must be given as much context as they access; for the other
-// types (the generic type, tracing), where the kernel has no such rule, a
-// verified program that may access more context than it was given gets it
-// zero-padded: it runs unchecked, so the memory it was proven to stay in
-// must exist.
-func (p *Program) runGeneric(r *runner, opts *RunOptions) (RunResult, error) {
-	if err := p.checkContextSize(len(opts.Context)); err != nil {
-		return RunResult{}, err
-	}
-	ctxLen := max(len(opts.Context), p.ctxNeed)
-	n := ctxLen + len(opts.Data)
-	buf, err := r.buffer(n)
-	if err != nil {
-		return RunResult{}, fmt.Errorf("allocating run memory: %w", err)
-	}
-	b := buf.Bytes()[:cap(buf.Bytes())]
-	ctx := b[:ctxLen]
-	clear(ctx[copy(ctx, opts.Context):])
-	data := b[ctxLen:n]
-	copy(data, opts.Data)
-	ctxAddr := buf.Addr()
-	dataAddr := ctxAddr + uint64(ctxLen)
-	res, err := p.repeat(r, opts, ctxLen, func(env *vm.Env) [5]uint64 {
-		env.Regions.Add(mem.Region{Start: ctxAddr, End: ctxAddr + uint64(ctxLen), Writable: true, Kind: mem.KindContext})
-		env.Regions.Add(mem.Region{Start: dataAddr, End: dataAddr + uint64(len(data)), Writable: true, Kind: mem.KindPacket})
-		env.PacketStart, env.PacketEnd = dataAddr, dataAddr+uint64(len(data))
-		return [5]uint64{ctxAddr, uint64(len(opts.Context))}
-	})
+	f, err := progtype.New(p.typ, progtype.Input{Data: opts.Data, Context: opts.Context, CtxNeed: p.ctxNeed}, r)
 	if err != nil {
 		return RunResult{}, err
 	}
-	res.ContextOut = cloneBytes(ctx[:len(opts.Context)])
-	res.DataOut = cloneBytes(data)
+	res, err := p.repeat(r, opts, f.CtxLen(), f.Setup)
+	if err != nil {
+		return RunResult{}, err
+	}
+	res.DataOut, res.ContextOut = f.Output()
 	return res, nil
 }
 
@@ -627,7 +561,7 @@ func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*vm
 	}
 	elapsed := time.Since(start)
 	r0 := res.R0
-	if isKernelType(p.typ) {
+	if progtype.IsKernelType(p.typ) {
 		r0 = uint64(uint32(r0))
 	}
 	return RunResult{ReturnValue: r0, Duration: elapsed / time.Duration(n), Instructions: res.Steps}, nil
@@ -728,11 +662,16 @@ func (t *tailCalls) enter(prog *program) error {
 	return nil
 }
 
-// cloneBytes copies b; nil for an empty b, so that runs without inputs do
-// not allocate.
-func cloneBytes(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
+// PacketFrame returns the runner's zeroed frame in low memory
+// (progtype.Memory).
+func (r *runner) PacketFrame() (*mem.Buffer, error) {
+	if r.packet == nil {
+		b, err := mem.AllocLow(progtype.FrameSize)
+		if err != nil {
+			return nil, err
+		}
+		r.packet = b
 	}
-	return append([]byte(nil), b...)
+	clear(r.packet.Bytes())
+	return r.packet, nil
 }

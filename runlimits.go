@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"github.com/cilium/ebpf"
+
+	"github.com/ebpfvm/ebpfvm/internal/progtype"
 )
 
 // MaxRepeat is the largest RunOptions.Repeat: BPF_PROG_TEST_RUN's repeat
@@ -12,13 +14,7 @@ const MaxRepeat = math.MaxUint32
 
 // NoLimit in RunLimits: Run takes an input of any size that fits in
 // memory.
-const NoLimit = -1
-
-// maxCtxIn is the largest context BPF_PROG_TEST_RUN copies in for a
-// program whose context is a kernel structure (xdp_md, __sk_buff): past
-// the structure the bytes must be zero, and past a page
-// bpf_check_uarg_tail_zero refuses them with E2BIG.
-const maxCtxIn = frameSize
+const NoLimit = progtype.NoLimit
 
 // RunLimits are the largest inputs Program.Run takes for a program type,
 // in bytes, or NoLimit.
@@ -50,15 +46,6 @@ type RunLimits struct {
 // gives it to the legacy packet loads, which these types' verified
 // programs cannot use).
 func RunInputLimits(t ebpf.ProgramType) RunLimits {
-	switch {
-	case t == ebpf.XDP:
-		return RunLimits{Data: frameSize - (xdpHeadroom - xdpMetaMax) - sharedInfoSize, Context: maxCtxIn}
-	case isPacketType(t):
-		return RunLimits{Data: frameSize - skbHeadroom - sharedInfoSize, Context: maxCtxIn}
-	case t == ebpf.Syscall:
-		return RunLimits{Data: NoLimit, Context: maxSyscallCtx}
-	case t == ebpf.RawTracepoint:
-		return RunLimits{Data: NoLimit, Context: maxRawTPCtx}
-	}
-	return RunLimits{Data: NoLimit, Context: NoLimit}
+	data, ctx := progtype.InputLimits(t)
+	return RunLimits{Data: data, Context: ctx}
 }

@@ -1,8 +1,7 @@
-package ebpfvm
+package progtype
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"syscall"
 
@@ -12,50 +11,27 @@ import (
 	"github.com/ebpfvm/ebpfvm/internal/vm"
 )
 
-// Program types run the way BPF_PROG_TEST_RUN runs them (net/bpf/test_run.c):
-// the same buffer layout, the same context fields, the same output. Packet
-// memory is allocated below 4 GiB (mem.AllocLow) so that the 32-bit packet
-// pointers of xdp_md and __sk_buff hold real addresses.
+// Packet program types run the way BPF_PROG_TEST_RUN runs them
+// (net/bpf/test_run.c): the same buffer layout, the same context fields,
+// the same output. Packet memory is a frame below 4 GiB (Memory.PacketFrame)
+// so that the 32-bit packet pointers of xdp_md and __sk_buff hold real
+// addresses.
 
 const (
-	ethHeaderLen   = 14
-	frameSize      = 4096 // PAGE_SIZE: one test-run frame
-	sharedInfoSize = 320  // SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64
-	xdpHeadroom    = 256  // XDP_PACKET_HEADROOM
-	xdpFrameHdr    = 40   // sizeof(struct xdp_frame), kept free at the head
-	xdpMetaMax     = 32   // the largest metadata xdp_metalen_invalid allows
-	skbHeadroom    = 64   // NET_SKB_PAD + NET_IP_ALIGN on x86-64
-	loopbackIndex  = 1    // test runs happen on the loopback device
+	ethHeaderLen = 14
+	// FrameSize is the size of the packet frame Memory.PacketFrame
+	// returns: PAGE_SIZE, one test-run frame.
+	FrameSize      = 4096
+	sharedInfoSize = 320 // SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64
+	xdpHeadroom    = 256 // XDP_PACKET_HEADROOM
+	xdpFrameHdr    = 40  // sizeof(struct xdp_frame), kept free at the head
+	xdpMetaMax     = 32  // the largest metadata xdp_metalen_invalid allows
+	skbHeadroom    = 64  // NET_SKB_PAD + NET_IP_ALIGN on x86-64
+	loopbackIndex  = 1   // test runs happen on the loopback device
 	xdpMDSize      = 24
 	skBuffSize     = 192 // sizeof(struct __sk_buff)
 	packetRegion   = 1   // index of the packet region (after the stack)
 )
-
-// isKernelType reports whether r0 is truncated to 32 bits on return, as the
-// kernel's program types do (bpf_prog_run returns u32).
-func isKernelType(t ebpf.ProgramType) bool { return t != ebpf.UnspecifiedProgram }
-
-// errInvalidTestRun prefixes the errors of invalid BPF_PROG_TEST_RUN
-// requests.
-var errInvalidTestRun = errors.New("invalid test run")
-
-// testRunError is an invalid BPF_PROG_TEST_RUN request.
-func testRunError(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errInvalidTestRun}, args...)...)
-}
-
-// packetBuffer returns the runner's zeroed frame in low memory.
-func (r *runner) packetBuffer() (*mem.Buffer, error) {
-	if r.packet == nil {
-		b, err := mem.AllocLow(frameSize)
-		if err != nil {
-			return nil, err
-		}
-		r.packet = b
-	}
-	clear(r.packet.Bytes())
-	return r.packet, nil
-}
 
 // xdpState is an XDP run's xdp_buff.
 type xdpState struct {
@@ -66,7 +42,7 @@ type xdpState struct {
 	userCtx, userCtxGave bool
 }
 
-func (s *xdpState) hardEnd() uint64 { return s.hardStart + frameSize - sharedInfoSize }
+func (s *xdpState) hardEnd() uint64 { return s.hardStart + FrameSize - sharedInfoSize }
 
 // sync writes the packet pointers into the xdp_md image and the region
 // table after they change.
@@ -79,84 +55,98 @@ func (s *xdpState) sync(env *vm.Env) {
 	env.PacketStart, env.PacketEnd = s.data, s.dataEnd
 }
 
-func (p *Program) runXDP(r *runner, opts *RunOptions) (RunResult, error) {
-	size := len(opts.Data)
+// xdpFrame is an XDP test run: the packet in a frame with the kernel's
+// headroom and tailroom, an xdp_md for r1.
+type xdpFrame struct {
+	st      *xdpState
+	in      [xdpMDSize]byte // the user's xdp_md
+	userCtx bool
+}
+
+func newXDP(in Input, m Memory) (Frame, error) {
+	size := len(in.Data)
 	headroom := xdpHeadroom
-	var in [xdpMDSize]byte
+	f := &xdpFrame{st: &xdpState{ingressIfindex: loopbackIndex}, userCtx: in.Context != nil}
+	st := f.st
 	metaLen := 0
-	st := &xdpState{ingressIfindex: loopbackIndex}
-	if opts.Context != nil {
-		if err := ctxIn(in[:], opts.Context); err != nil {
-			return RunResult{}, err
+	if in.Context != nil {
+		if err := ctxIn(f.in[:], in.Context); err != nil {
+			return nil, err
 		}
-		dataOff, dataEnd := binary.LittleEndian.Uint32(in[0:]), binary.LittleEndian.Uint32(in[4:])
+		ctx := f.in[:]
+		dataOff, dataEnd := binary.LittleEndian.Uint32(ctx[0:]), binary.LittleEndian.Uint32(ctx[4:])
 		switch {
-		case binary.LittleEndian.Uint32(in[8:]) != 0, int(dataEnd) != size, dataOff > dataEnd,
+		case binary.LittleEndian.Uint32(ctx[8:]) != 0, int(dataEnd) != size, dataOff > dataEnd,
 			dataOff%4 != 0 || dataOff > xdpMetaMax:
-			return RunResult{}, testRunError("xdp_md: data_meta must be 0, data_end the packet size (%d) and data a metadata length of at most %d bytes, a multiple of 4", size, xdpMetaMax)
-		case binary.LittleEndian.Uint32(in[20:]) != 0:
-			return RunResult{}, testRunError("xdp_md: egress_ifindex must be 0")
+			return nil, testRunError("xdp_md: data_meta must be 0, data_end the packet size (%d) and data a metadata length of at most %d bytes, a multiple of 4", size, xdpMetaMax)
+		case binary.LittleEndian.Uint32(ctx[20:]) != 0:
+			return nil, testRunError("xdp_md: egress_ifindex must be 0")
 		}
-		if ifx := binary.LittleEndian.Uint32(in[12:]); ifx != 0 && ifx != loopbackIndex {
-			return RunResult{}, testRunError("xdp_md: ingress_ifindex %d: only the loopback device (1) exists here", ifx)
+		if ifx := binary.LittleEndian.Uint32(ctx[12:]); ifx != 0 && ifx != loopbackIndex {
+			return nil, testRunError("xdp_md: ingress_ifindex %d: only the loopback device (1) exists here", ifx)
 		}
-		if binary.LittleEndian.Uint32(in[16:]) != 0 {
-			return RunResult{}, testRunError("xdp_md: rx_queue_index must be 0")
+		if binary.LittleEndian.Uint32(ctx[16:]) != 0 {
+			return nil, testRunError("xdp_md: rx_queue_index must be 0")
 		}
 		metaLen = int(dataOff)
 		headroom -= metaLen
 	}
-	maxData := frameSize - headroom - sharedInfoSize
+	maxData := FrameSize - headroom - sharedInfoSize
 	if size < ethHeaderLen {
-		return RunResult{}, testRunError("XDP needs at least %d bytes of packet data, got %d", ethHeaderLen, size)
+		return nil, testRunError("XDP needs at least %d bytes of packet data, got %d", ethHeaderLen, size)
 	}
 	if size > maxData {
-		return RunResult{}, testRunError("packet of %d bytes is larger than an XDP frame holds (%d); multi-buffer frames are not supported", size, maxData)
+		return nil, testRunError("packet of %d bytes is larger than an XDP frame holds (%d); multi-buffer frames are not supported", size, maxData)
 	}
-	buf, err := r.packetBuffer()
+	buf, err := m.PacketFrame()
 	if err != nil {
-		return RunResult{}, err
+		return nil, err
 	}
-	copy(buf.Bytes()[headroom:], opts.Data)
+	copy(buf.Bytes()[headroom:], in.Data)
 	st.hardStart = buf.Addr()
 	st.meta = st.hardStart + uint64(headroom)
 	st.data = st.meta + uint64(metaLen)
 	st.dataEnd = st.meta + uint64(size)
-	ctxBuf, err := r.buffer(xdpMDSize)
+	ctxBuf, err := m.Scratch(xdpMDSize)
 	if err != nil {
-		return RunResult{}, err
+		return nil, err
 	}
 	st.ctx = ctxBuf.Addr()
 	img := ctxBuf.Bytes()[:xdpMDSize]
 	clear(img)
 	binary.LittleEndian.PutUint32(img[12:], st.ingressIfindex)
+	return f, nil
+}
 
-	res, err := p.repeat(r, opts, xdpMDSize, func(env *vm.Env) [5]uint64 {
-		env.Regions.Add(mem.Region{Start: st.meta, End: st.dataEnd, Writable: true, Kind: mem.KindPacket}) // packetRegion
-		env.Regions.Add(mem.Region{Start: st.ctx, End: st.ctx + xdpMDSize, Kind: mem.KindContext})
-		env.Prog = st
-		st.sync(env)
-		return [5]uint64{st.ctx}
-	})
-	if err != nil {
-		return RunResult{}, err
-	}
-	res.DataOut = cloneBytes(mem.Slice(st.meta, int(st.dataEnd-st.meta)))
-	if opts.Context != nil {
-		out := in
+func (f *xdpFrame) CtxLen() int { return xdpMDSize }
+
+func (f *xdpFrame) Setup(env *vm.Env) [5]uint64 {
+	st := f.st
+	env.Regions.Add(mem.Region{Start: st.meta, End: st.dataEnd, Writable: true, Kind: mem.KindPacket}) // packetRegion
+	env.Regions.Add(mem.Region{Start: st.ctx, End: st.ctx + xdpMDSize, Kind: mem.KindContext})
+	env.Prog = st
+	st.sync(env)
+	return [5]uint64{st.ctx}
+}
+
+func (f *xdpFrame) Output() (data, ctx []byte) {
+	st := f.st
+	data = cloneBytes(mem.Slice(st.meta, int(st.dataEnd-st.meta)))
+	if f.userCtx {
+		out := f.in
 		binary.LittleEndian.PutUint32(out[0:], uint32(st.data-st.meta))
 		binary.LittleEndian.PutUint32(out[4:], uint32(st.dataEnd-st.meta))
-		res.ContextOut = out[:]
+		ctx = out[:]
 	}
-	return res, nil
+	return data, ctx
 }
 
 // ctxIn copies a user context into a kernel structure of len(dst) bytes:
 // shorter input is zero-extended, longer input must be zero past the end
 // (bpf_check_uarg_tail_zero).
 func ctxIn(dst, user []byte) error {
-	if len(user) > maxCtxIn {
-		return fmt.Errorf("%w: context of %d bytes is larger than a page (%d): %w", errInvalidTestRun, len(user), maxCtxIn, syscall.E2BIG)
+	if len(user) > MaxCtxIn {
+		return fmt.Errorf("%w: context of %d bytes is larger than a page (%d): %w", ErrInvalidTestRun, len(user), MaxCtxIn, syscall.E2BIG)
 	}
 	for _, b := range user[min(len(user), len(dst)):] {
 		if b != 0 {
@@ -230,71 +220,88 @@ func skbAllowed(ctx []byte) error {
 	return nil
 }
 
-func (p *Program) runSKB(r *runner, opts *RunOptions) (RunResult, error) {
-	size := len(opts.Data)
-	if size < ethHeaderLen || size > frameSize-skbHeadroom-sharedInfoSize {
-		return RunResult{}, testRunError("packet of %d bytes: want %d to %d bytes", size, ethHeaderLen, frameSize-skbHeadroom-sharedInfoSize)
+// skbFrame is a socket-buffer test run: the packet after the kernel's
+// headroom, an __sk_buff for r1.
+type skbFrame struct {
+	st      *skbState
+	buf     *mem.Buffer
+	img     []byte           // the __sk_buff image the program sees
+	in      [skBuffSize]byte // the user's __sk_buff
+	userCtx bool
+}
+
+func newSKB(t ebpf.ProgramType, in Input, m Memory) (Frame, error) {
+	size := len(in.Data)
+	if size < ethHeaderLen || size > FrameSize-skbHeadroom-sharedInfoSize {
+		return nil, testRunError("packet of %d bytes: want %d to %d bytes", size, ethHeaderLen, FrameSize-skbHeadroom-sharedInfoSize)
 	}
-	var in [skBuffSize]byte
-	if opts.Context != nil {
-		if err := ctxIn(in[:], opts.Context); err != nil {
-			return RunResult{}, err
+	f := &skbFrame{userCtx: in.Context != nil}
+	if in.Context != nil {
+		if err := ctxIn(f.in[:], in.Context); err != nil {
+			return nil, err
 		}
-		if err := skbAllowed(in[:]); err != nil {
-			return RunResult{}, err
+		if err := skbAllowed(f.in[:]); err != nil {
+			return nil, err
 		}
-		if ifx := binary.LittleEndian.Uint32(in[skbIfindex:]); ifx > loopbackIndex {
-			return RunResult{}, testRunError("__sk_buff: ifindex %d: only the loopback device (1) exists here", ifx)
+		if ifx := binary.LittleEndian.Uint32(f.in[skbIfindex:]); ifx > loopbackIndex {
+			return nil, testRunError("__sk_buff: ifindex %d: only the loopback device (1) exists here", ifx)
 		}
-		if wl := binary.LittleEndian.Uint32(in[skbWireLen:]); wl != 0 && int(wl) < size {
-			return RunResult{}, testRunError("__sk_buff: wire_len %d is shorter than the packet", wl)
+		if wl := binary.LittleEndian.Uint32(f.in[skbWireLen:]); wl != 0 && int(wl) < size {
+			return nil, testRunError("__sk_buff: wire_len %d is shorter than the packet", wl)
 		}
 	}
-	buf, err := r.packetBuffer()
+	buf, err := m.PacketFrame()
 	if err != nil {
-		return RunResult{}, err
+		return nil, err
 	}
-	copy(buf.Bytes()[skbHeadroom:], opts.Data)
-	st := &skbState{l2: p.typ == ebpf.SchedCLS || p.typ == ebpf.SchedACT}
+	f.buf = buf
+	copy(buf.Bytes()[skbHeadroom:], in.Data)
+	st := &skbState{l2: t == ebpf.SchedCLS || t == ebpf.SchedACT}
+	f.st = st
 	st.start = buf.Addr() + skbHeadroom
 	st.end = st.start + uint64(size)
 	if !st.l2 {
 		st.start += ethHeaderLen
 	}
-	ctxBuf, err := r.buffer(skBuffSize)
+	ctxBuf, err := m.Scratch(skBuffSize)
 	if err != nil {
-		return RunResult{}, err
+		return nil, err
 	}
 	st.ctx = ctxBuf.Addr()
-	img := ctxBuf.Bytes()[:skBuffSize]
-	copy(img, in[:])
-	fillSKB(img, opts.Data, opts.Context != nil)
+	f.img = ctxBuf.Bytes()[:skBuffSize]
+	copy(f.img, f.in[:])
+	fillSKB(f.img, in.Data, in.Context != nil)
+	return f, nil
+}
 
-	res, err := p.repeat(r, opts, skBuffSize, func(env *vm.Env) [5]uint64 {
-		env.Regions.Add(mem.Region{Start: st.start, End: st.end, Writable: true, Kind: mem.KindPacket}) // packetRegion
-		env.Regions.Add(mem.Region{Start: st.ctx, End: st.ctx + skBuffSize, Writable: true, Kind: mem.KindContext})
-		env.Prog = st
-		st.sync(env)
-		return [5]uint64{st.ctx}
-	})
-	if err != nil {
-		return RunResult{}, err
-	}
+func (f *skbFrame) CtxLen() int { return skBuffSize }
+
+func (f *skbFrame) Setup(env *vm.Env) [5]uint64 {
+	st := f.st
+	env.Regions.Add(mem.Region{Start: st.start, End: st.end, Writable: true, Kind: mem.KindPacket}) // packetRegion
+	env.Regions.Add(mem.Region{Start: st.ctx, End: st.ctx + skBuffSize, Writable: true, Kind: mem.KindContext})
+	env.Prog = st
+	st.sync(env)
+	return [5]uint64{st.ctx}
+}
+
+func (f *skbFrame) Output() (data, ctx []byte) {
+	st, buf := f.st, f.buf
 	pkt := buf.Bytes()[st.start-buf.Addr() : st.end-buf.Addr()]
 	if !st.l2 {
 		// The kernel pushes a zeroed link-layer header back on.
 		pkt = append(make([]byte, ethHeaderLen), pkt...)
 	}
-	res.DataOut = cloneBytes(pkt)
-	if opts.Context != nil {
-		out := in
-		for _, f := range [][2]int{{skbMark, 4}, {skbPriority, 4}, {skbIngressIfindex, 4}, {skbCB, 20}, {skbTstamp, 8}, {skbWireLen, 4}, {skbGSOSegs, 4}, {skbHwtstamp, 8}} {
-			copy(out[f[0]:f[0]+f[1]], img[f[0]:f[0]+f[1]])
+	data = cloneBytes(pkt)
+	if f.userCtx {
+		out := f.in
+		for _, fl := range [][2]int{{skbMark, 4}, {skbPriority, 4}, {skbIngressIfindex, 4}, {skbCB, 20}, {skbTstamp, 8}, {skbWireLen, 4}, {skbGSOSegs, 4}, {skbHwtstamp, 8}} {
+			copy(out[fl[0]:fl[0]+fl[1]], f.img[fl[0]:fl[0]+fl[1]])
 		}
 		binary.LittleEndian.PutUint32(out[skbIfindex:], loopbackIndex)
-		res.ContextOut = out[:]
+		ctx = out[:]
 	}
-	return res, nil
+	return data, ctx
 }
 
 // fillSKB sets the __sk_buff fields the kernel derives from the packet on

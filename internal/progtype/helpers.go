@@ -1,4 +1,4 @@
-package ebpfvm
+package progtype
 
 import (
 	"encoding/binary"
@@ -20,7 +20,7 @@ var errno = helpers.Errno
 // typeHelpers are the helpers that exist only for some program types: they
 // act on the packet of the run.
 var typeHelpers = map[string]struct {
-	fn    HelperFunc
+	fn    vm.HelperFunc
 	types []ebpf.ProgramType
 }{
 	"xdp_adjust_head":  {xdpAdjustHead, []ebpf.ProgramType{ebpf.XDP}},
@@ -35,11 +35,9 @@ var typeHelpers = map[string]struct {
 	"xdp_store_bytes":  {xdpStoreBytes, []ebpf.ProgramType{ebpf.XDP}},
 }
 
-var skbTypes = []ebpf.ProgramType{ebpf.SchedCLS, ebpf.SchedACT, ebpf.SocketFilter, ebpf.CGroupSKB, ebpf.LWTIn, ebpf.LWTOut, ebpf.LWTXmit}
-
-// registerTypeHelpers adds the helpers of program type t that h does not
+// RegisterHelpers adds the helpers of program type t that h does not
 // already define.
-func registerTypeHelpers(h *Helpers, t ebpf.ProgramType) error {
+func RegisterHelpers(h *vm.Helpers, t ebpf.ProgramType) error {
 	for name, th := range typeHelpers {
 		for _, tt := range th.types {
 			if tt != t {
@@ -51,14 +49,14 @@ func registerTypeHelpers(h *Helpers, t ebpf.ProgramType) error {
 			}
 			if !h.Has(id) {
 				full, _ := isa.HelperName(id)
-				h.Register(Helper{ID: id, Name: full, Func: th.fn, Proto: verifier.KernelHelper(id)})
+				h.Register(vm.Helper{ID: id, Name: full, Func: th.fn, Proto: verifier.KernelHelper(id)})
 			}
 		}
 	}
 	return nil
 }
 
-func xdpOf(env *Env) (*xdpState, error) {
+func xdpOf(env *vm.Env) (*xdpState, error) {
 	st, ok := env.Prog.(*xdpState)
 	if !ok {
 		return nil, fmt.Errorf("%w: not an XDP run", vm.ErrAccess)
@@ -66,7 +64,7 @@ func xdpOf(env *Env) (*xdpState, error) {
 	return st, nil
 }
 
-func skbOf(env *Env) (*skbState, error) {
+func skbOf(env *vm.Env) (*skbState, error) {
 	st, ok := env.Prog.(*skbState)
 	if !ok {
 		return nil, fmt.Errorf("%w: not a socket buffer run", vm.ErrAccess)
@@ -75,7 +73,7 @@ func skbOf(env *Env) (*skbState, error) {
 }
 
 // xdpAdjustHead is bpf_xdp_adjust_head(xdp_md, delta).
-func xdpAdjustHead(env *Env, _, r2, _, _, _ uint64) (uint64, error) {
+func xdpAdjustHead(env *vm.Env, _, r2, _, _, _ uint64) (uint64, error) {
 	st, err := xdpOf(env)
 	if err != nil {
 		return 0, err
@@ -87,7 +85,7 @@ func xdpAdjustHead(env *Env, _, r2, _, _, _ uint64) (uint64, error) {
 		return errno(syscall.EINVAL), nil
 	}
 	if metaLen > 0 {
-		b := mem.Slice(st.hardStart, frameSize)
+		b := mem.Slice(st.hardStart, FrameSize)
 		from := st.meta - st.hardStart
 		copy(b[int64(from)+delta:], b[from:from+metaLen])
 	}
@@ -98,7 +96,7 @@ func xdpAdjustHead(env *Env, _, r2, _, _, _ uint64) (uint64, error) {
 }
 
 // xdpAdjustTail is bpf_xdp_adjust_tail(xdp_md, delta).
-func xdpAdjustTail(env *Env, _, r2, _, _, _ uint64) (uint64, error) {
+func xdpAdjustTail(env *vm.Env, _, r2, _, _, _ uint64) (uint64, error) {
 	st, err := xdpOf(env)
 	if err != nil {
 		return 0, err
@@ -117,7 +115,7 @@ func xdpAdjustTail(env *Env, _, r2, _, _, _ uint64) (uint64, error) {
 }
 
 // xdpAdjustMeta is bpf_xdp_adjust_meta(xdp_md, delta).
-func xdpAdjustMeta(env *Env, _, r2, _, _, _ uint64) (uint64, error) {
+func xdpAdjustMeta(env *vm.Env, _, r2, _, _, _ uint64) (uint64, error) {
 	st, err := xdpOf(env)
 	if err != nil {
 		return 0, err
@@ -135,7 +133,7 @@ func xdpAdjustMeta(env *Env, _, r2, _, _, _ uint64) (uint64, error) {
 }
 
 // xdpGetBuffLen is bpf_xdp_get_buff_len(xdp_md): single-buffer frames only.
-func xdpGetBuffLen(env *Env, _, _, _, _, _ uint64) (uint64, error) {
+func xdpGetBuffLen(env *vm.Env, _, _, _, _, _ uint64) (uint64, error) {
 	st, err := xdpOf(env)
 	if err != nil {
 		return 0, err
@@ -157,7 +155,7 @@ func xdpBytes(st *xdpState, off, n uint64) ([]byte, uint64) {
 }
 
 // xdpLoadBytes is bpf_xdp_load_bytes(xdp_md, offset, buf, len).
-func xdpLoadBytes(env *Env, _, off, buf, n, _ uint64) (uint64, error) {
+func xdpLoadBytes(env *vm.Env, _, off, buf, n, _ uint64) (uint64, error) {
 	st, err := xdpOf(env)
 	if err != nil {
 		return 0, err
@@ -175,7 +173,7 @@ func xdpLoadBytes(env *Env, _, off, buf, n, _ uint64) (uint64, error) {
 }
 
 // xdpStoreBytes is bpf_xdp_store_bytes(xdp_md, offset, buf, len).
-func xdpStoreBytes(env *Env, _, off, buf, n, _ uint64) (uint64, error) {
+func xdpStoreBytes(env *vm.Env, _, off, buf, n, _ uint64) (uint64, error) {
 	st, err := xdpOf(env)
 	if err != nil {
 		return 0, err
@@ -193,7 +191,7 @@ func xdpStoreBytes(env *Env, _, off, buf, n, _ uint64) (uint64, error) {
 }
 
 // skbLoadBytes is bpf_skb_load_bytes(skb, offset, to, len).
-func skbLoadBytes(env *Env, _, off, to, n, _ uint64) (uint64, error) {
+func skbLoadBytes(env *vm.Env, _, off, to, n, _ uint64) (uint64, error) {
 	st, err := skbOf(env)
 	if err != nil {
 		return 0, err
@@ -212,7 +210,7 @@ func skbLoadBytes(env *Env, _, off, to, n, _ uint64) (uint64, error) {
 }
 
 // skbStoreBytes is bpf_skb_store_bytes(skb, offset, from, len, flags).
-func skbStoreBytes(env *Env, _, off, from, n, flags uint64) (uint64, error) {
+func skbStoreBytes(env *vm.Env, _, off, from, n, flags uint64) (uint64, error) {
 	st, err := skbOf(env)
 	if err != nil {
 		return 0, err
@@ -286,7 +284,7 @@ func replaceCsum(field []byte, from, to uint32, size uint64) uint64 {
 }
 
 // l3CsumReplace is bpf_l3_csum_replace(skb, offset, from, to, flags).
-func l3CsumReplace(env *Env, _, off, from, to, flags uint64) (uint64, error) {
+func l3CsumReplace(env *vm.Env, _, off, from, to, flags uint64) (uint64, error) {
 	st, err := skbOf(env)
 	if err != nil {
 		return 0, err
@@ -304,7 +302,7 @@ func l3CsumReplace(env *Env, _, off, from, to, flags uint64) (uint64, error) {
 // l4CsumReplace is bpf_l4_csum_replace(skb, offset, from, to, flags). The
 // test run's skb has no checksum offload (CHECKSUM_NONE), so the pseudo
 // header flag changes nothing but the field itself.
-func l4CsumReplace(env *Env, _, off, from, to, flags uint64) (uint64, error) {
+func l4CsumReplace(env *vm.Env, _, off, from, to, flags uint64) (uint64, error) {
 	st, err := skbOf(env)
 	if err != nil {
 		return 0, err
