@@ -3,13 +3,19 @@
 // semantics down to division by zero and 32-bit zero extension, helpers with
 // the kernel's IDs, and memory safety for programs that were never verified.
 //
-// The pipeline is one package per stage:
+// A program goes through five stages (docs/ARCHITECTURE.md has the
+// packages, the import graph and the rules that keep them apart):
 //
-//	isa               bytes <-> instructions, validation, asm/disasm
-//	internal/vm       the runtime contract: run state, helpers, engine interface
-//	internal/engine/interp  decoded form and the interpreter
-//	internal/mem      off-heap program memory and the region table
-//	ebpfvm (here)     programs, run options, helpers: the public API
+//	link     internal/loader: an ELF object's functions, map references
+//	         and kfunc calls made one instruction stream (NewCollection)
+//	verify   verifier: the kernel's rules, unless Verify is VerifyNone
+//	fixup    map references patched, helpers bound, the engine chosen
+//	         (ProgramOptions.Engine)
+//	compile  the engine (internal/engine/...) turns the result into
+//	         immutable code that concurrent runs share
+//	run      Program.Run: a per-goroutine machine of that engine runs the
+//	         code with the run state of internal/vm, the context framed as
+//	         BPF_PROG_TEST_RUN frames it for the program type
 //
 // A minimal embedding:
 //

@@ -447,7 +447,6 @@ func runnerPool(e vm.Engine) *sync.Pool {
 }
 
 // runner is a machine plus the memory for a run's inputs.
-
 type runner struct {
 	m       vm.Machine
 	scratch *mem.Buffer // contexts and generic data
