@@ -54,6 +54,10 @@ var rules = []rule{
 	{Text: "an engine imports no other engine", From: "internal/engine/...", Never: []string{"internal/engine/..."}},
 	{Text: "helpers never import an engine", From: "internal/helpers/...", Never: []string{"internal/engine/..."}},
 	{
+		Text: "the program-type code (internal/progtype) imports no engine and not the root: it frames a run through vm.Env",
+		From: "internal/progtype/...", Never: []string{"internal/engine/...", "."},
+	},
+	{
 		Text: "the fixup stage imports no engine: every engine compiles its one engine-neutral prepared program",
 		From: "internal/fixup/...", Never: []string{"internal/engine/...", "."},
 		Pending: "the fixup stage (issue 10, item 3) does not exist yet: map patching and helper binding still happen in the root's program.go",
@@ -212,6 +216,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{".", "internal/testing/engines", "code outside internal/testing"},
 		{"cmd/ebpfvm", "internal/testing/progen", "code outside internal/testing"},
 		{"internal/fixup", "internal/engine/interp", "the fixup stage"},
+		{"internal/progtype", "internal/engine/interp", "the program-type code"},
+		{"internal/progtype", ".", "the program-type code"},
 	} {
 		g := graph{c.from: {c.to}}
 		caught := false
