@@ -9,6 +9,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
@@ -26,13 +27,15 @@ func sortedNames[V any](m map[string]V) []string {
 // TestCollectionPrograms: CollectionOptions.Programs loads the named
 // programs and what they need; a program the verifier rejects that
 // nothing named needs does not block them.
-func TestCollectionPrograms(t *testing.T) {
+func TestCollectionPrograms(t *testing.T) { engines.Run(t, testCollectionPrograms) }
+
+func testCollectionPrograms(t *testing.T, e engines.Engine) {
 	spec, err := ebpf.LoadCollectionSpec(autoloadObject)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Everything: xdp_bad is rejected, and the collection with it.
-	_, err = ebpfvm.NewCollection(spec, nil)
+	_, err = ebpfvm.NewCollection(spec, e.Collection(nil))
 	var ve *verifier.Error
 	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "program xdp_bad") {
 		t.Fatalf("loading every program: %v, want xdp_bad's verifier error", err)
@@ -52,7 +55,7 @@ func TestCollectionPrograms(t *testing.T) {
 		{[]string{"nosuch"}, nil, nil, `no program "nosuch" in the collection (it has: xdp_bad, xdp_good, xdp_target)`},
 	}
 	for _, c := range cases {
-		coll, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Load: c.load})
+		coll, err := ebpfvm.NewCollection(spec, e.Collection(&ebpfvm.CollectionOptions{Load: c.load}))
 		if c.rejectMessage != "" {
 			if err == nil || !strings.Contains(err.Error(), c.rejectMessage) {
 				t.Errorf("%v: %v, want an error with %q", c.load, err, c.rejectMessage)
@@ -75,8 +78,10 @@ func TestCollectionPrograms(t *testing.T) {
 
 // TestCollectionProgramsRun: the program loaded alone runs, tail-calls the
 // program its prog array was initialised with (XDP_TX) and counts itself.
-func TestCollectionProgramsRun(t *testing.T) {
-	coll, err := ebpfvm.LoadCollection(autoloadObject, &ebpfvm.CollectionOptions{Load: []string{"xdp_good"}})
+func TestCollectionProgramsRun(t *testing.T) { engines.Run(t, testCollectionProgramsRun) }
+
+func testCollectionProgramsRun(t *testing.T, e engines.Engine) {
+	coll, err := ebpfvm.LoadCollection(autoloadObject, e.Collection(&ebpfvm.CollectionOptions{Load: []string{"xdp_good"}}))
 	if err != nil {
 		t.Fatal(err)
 	}

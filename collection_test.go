@@ -9,11 +9,18 @@ import (
 	"github.com/cilium/ebpf/asm"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 )
 
 func newCollection(t *testing.T, spec *ebpf.CollectionSpec) *ebpfvm.Collection {
 	t.Helper()
-	c, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 4}})
+	return newCollectionOn(t, engines.Reference(), spec)
+}
+
+// newCollectionOn is newCollection with the programs on engine e.
+func newCollectionOn(t *testing.T, e engines.Engine, spec *ebpf.CollectionSpec) *ebpfvm.Collection {
+	t.Helper()
+	c, err := ebpfvm.NewCollection(spec, e.Collection(&ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 4}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +91,9 @@ func TestMapAPI(t *testing.T) {
 
 // TestGlobalData loads a value from .rodata by direct value access and
 // writes .bss, as clang's code for global variables does.
-func TestGlobalData(t *testing.T) {
+func TestGlobalData(t *testing.T) { engines.Run(t, testGlobalData) }
+
+func testGlobalData(t *testing.T, e engines.Engine) {
 	insns := asm.Instructions{
 		asm.LoadMapValue(asm.R1, 0, 4).WithReference(".rodata"),
 		asm.LoadMem(asm.R0, asm.R1, 0, asm.Word),
@@ -93,7 +102,7 @@ func TestGlobalData(t *testing.T) {
 		asm.Return(),
 	}
 	rodata := []byte{1, 0, 0, 0, 42, 0, 0, 0}
-	c := newCollection(t, &ebpf.CollectionSpec{
+	c := newCollectionOn(t, e, &ebpf.CollectionSpec{
 		Maps: map[string]*ebpf.MapSpec{
 			".rodata": {Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1, Flags: 1 << 7,
 				Contents: []ebpf.MapKV{{Key: uint32(0), Value: rodata}}},
@@ -119,7 +128,9 @@ func TestGlobalData(t *testing.T) {
 // TestTailCalls checks the kernel's rules: a tail call into a filled slot
 // replaces the program, an empty slot or an index past the end falls
 // through, and one invocation makes at most 33 tail calls.
-func TestTailCalls(t *testing.T) {
+func TestTailCalls(t *testing.T) { engines.Run(t, testTailCalls) }
+
+func testTailCalls(t *testing.T, e engines.Engine) {
 	tailCall := func(index int32) asm.Instructions {
 		return asm.Instructions{
 			asm.Mov.Reg(asm.R6, asm.R1),
@@ -143,7 +154,7 @@ func TestTailCalls(t *testing.T) {
 		"to_nine": {Name: "to_nine", Type: ebpf.SocketFilter, License: "GPL", Instructions: append(tailCall(9), asm.Mov.Imm(asm.R0, 4), asm.Return())},
 		"again":   {Name: "again", Type: ebpf.SocketFilter, License: "GPL", Instructions: again},
 	}
-	c := newCollection(t, &ebpf.CollectionSpec{Maps: map[string]*ebpf.MapSpec{
+	c := newCollectionOn(t, e, &ebpf.CollectionSpec{Maps: map[string]*ebpf.MapSpec{
 		"jump": {Type: ebpf.ProgramArray, KeySize: 4, ValueSize: 4, MaxEntries: 4},
 		".bss": {Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1},
 	}, Programs: progs})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ebpfvm/ebpfvm"
 	"github.com/ebpfvm/ebpfvm/internal/testing/corpus"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
@@ -156,8 +157,10 @@ func kernelLoadOne(path, name string) (bool, string, int, error) {
 
 // The accepted fixtures load with verification on and run: a call to a
 // global function is an ordinary bpf-to-bpf call at run time.
-func TestGlobalFuncRun(t *testing.T) {
-	coll, err := ebpfvm.LoadCollection("testdata/globalfunc/globalfunc.o", &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged}})
+func TestGlobalFuncRun(t *testing.T) { engines.Run(t, testGlobalFuncRun) }
+
+func testGlobalFuncRun(t *testing.T, e engines.Engine) {
+	coll, err := ebpfvm.LoadCollection("testdata/globalfunc/globalfunc.o", e.Collection(&ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +186,7 @@ func TestGlobalFuncRun(t *testing.T) {
 		t.Errorf("counters[0] = %d (%v), want 3", n, err)
 	}
 	// The bad object is refused at load.
-	_, err = ebpfvm.LoadCollection("testdata/globalfunc/globalfunc_bad.o", &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged}})
+	_, err = ebpfvm.LoadCollection("testdata/globalfunc/globalfunc_bad.o", e.Collection(&ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged}}))
 	var ve *verifier.Error
 	if !errors.As(err, &ve) {
 		t.Errorf("globalfunc_bad.o: got %v, want a verifier error", err)

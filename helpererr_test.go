@@ -7,17 +7,22 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
 // TestHelperErrorNamesHelperOnce: a helper's error is prefixed with its
 // name once, not twice ("bpf_map_lookup_elem: bpf_map_lookup_elem: ...").
 func TestHelperErrorNamesHelperOnce(t *testing.T) {
+	engines.RunChecked(t, testHelperErrorNamesHelperOnce)
+}
+
+func testHelperErrorNamesHelperOnce(t *testing.T, e engines.Engine) {
 	insns, err := isa.Assemble("r1 = 12345\nr2 = r10\nr2 += -8\n*(u64 *)(r10 -8) = 0\ncall bpf_map_lookup_elem\nr0 = 0\nexit")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Type: ebpf.XDP, Verify: ebpfvm.VerifyNone})
+	p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.XDP, Verify: ebpfvm.VerifyNone}))
 	if err != nil {
 		t.Fatal(err)
 	}

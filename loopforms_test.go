@@ -7,6 +7,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 )
 
@@ -62,8 +63,10 @@ const loopFormsObject = "testdata/loopforms/loopforms.o"
 
 // TestLoopForms runs bpf_loop's inlined and helper forms in ebpfvm and,
 // where bpf() is available, in the kernel.
-func TestLoopForms(t *testing.T) {
-	coll, err := ebpfvm.LoadCollection(loopFormsObject, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged}})
+func TestLoopForms(t *testing.T) { engines.Run(t, testLoopForms) }
+
+func testLoopForms(t *testing.T, e engines.Engine) {
+	coll, err := ebpfvm.LoadCollection(loopFormsObject, e.Collection(&ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,8 +97,10 @@ func TestLoopForms(t *testing.T) {
 
 // TestLoopFormsUnverified: without the verifier nothing says a call
 // would be inlined, and every bpf_loop call is the helper's.
-func TestLoopFormsUnverified(t *testing.T) {
-	coll, err := ebpfvm.LoadCollection(loopFormsObject, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone}})
+func TestLoopFormsUnverified(t *testing.T) { engines.RunChecked(t, testLoopFormsUnverified) }
+
+func testLoopFormsUnverified(t *testing.T, e engines.Engine) {
+	coll, err := ebpfvm.LoadCollection(loopFormsObject, e.Collection(&ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
@@ -15,7 +16,9 @@ import (
 // collector held off: the memory a run needs (stack, scratch) is shared
 // between programs, so the process's memory mappings do not grow with the
 // number of programs (a pool per program once ran a fuzzer out of them).
-func TestManyShortLivedPrograms(t *testing.T) {
+func TestManyShortLivedPrograms(t *testing.T) { engines.Run(t, testManyShortLivedPrograms) }
+
+func testManyShortLivedPrograms(t *testing.T, e engines.Engine) {
 	insns, err := isa.Assemble("r0 = 7\n*(u64 *)(r10 -8) = r0\nr0 = *(u64 *)(r10 -8)\nexit")
 	if err != nil {
 		t.Fatal(err)
@@ -23,11 +26,11 @@ func TestManyShortLivedPrograms(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	before := mappings(t)
 	for i := 0; i < 20_000; i++ {
-		for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyNone, ebpfvm.VerifyPrivileged} {
+		for _, mode := range e.Modes() {
 			if mode == ebpfvm.VerifyPrivileged && i%100 != 0 {
 				continue // verifying allocates; keep the heap small without a GC
 			}
-			p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: mode})
+			p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Verify: mode}))
 			if err != nil {
 				t.Fatalf("program %d: %v", i, err)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
@@ -31,7 +32,9 @@ func collectUntil(done func() bool) bool {
 // Close (once a slice of it faulted with SIGSEGV), sees what programs
 // wrote before, and frees the memory, returning its MemoryLimit charge,
 // once it is unreachable.
-func TestMemoryOutlivesMap(t *testing.T) {
+func TestMemoryOutlivesMap(t *testing.T) { engines.Run(t, testMemoryOutlivesMap) }
+
+func testMemoryOutlivesMap(t *testing.T, e engines.Engine) {
 	limit := ebpfvm.NewMemoryLimit(1 << 20)
 	m, err := ebpfvm.NewMapWithOptions(&ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 32, MaxEntries: 1, Flags: 1 << 10},
 		ebpfvm.MapOptions{MemoryLimit: limit})
@@ -47,7 +50,7 @@ func TestMemoryOutlivesMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Maps: []*ebpfvm.Map{m}})
+	p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Maps: []*ebpfvm.Map{m}}))
 	if err != nil {
 		t.Fatal(err)
 	}

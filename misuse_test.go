@@ -10,6 +10,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
@@ -158,18 +159,20 @@ func TestMisuseErrors(t *testing.T) {
 // that uses it, at load as in the kernel (bpf_check_tail_call), so that a
 // program of another type cannot be stored in it and entered by a tail
 // call with a context it was not made for.
-func TestProgArrayOwner(t *testing.T) {
-	coll, err := ebpfvm.LoadCollection("testdata/corpus/tailcall.o", nil)
+func TestProgArrayOwner(t *testing.T) { engines.Run(t, testProgArrayOwner) }
+
+func testProgArrayOwner(t *testing.T, e engines.Engine) {
+	coll, err := ebpfvm.LoadCollection("testdata/corpus/tailcall.o", e.Collection(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer coll.Close()
-	tc, err := ebpfvm.LoadCollection("testdata/corpus/tc.o", nil)
+	tc, err := ebpfvm.LoadCollection("testdata/corpus/tc.o", e.Collection(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tc.Close()
-	generic, err := ebpfvm.NewProgram(mustAssemble(t, "r0 = 1\nexit"), nil)
+	generic, err := ebpfvm.NewProgram(mustAssemble(t, "r0 = 1\nexit"), e.Program(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,8 +190,8 @@ func TestProgArrayOwner(t *testing.T) {
 
 	// A program of another type that refers to the prog array is refused
 	// at load.
-	_, err = ebpfvm.NewProgram(mustAssemble(t, "r2 = map[idx:0]\nr3 = 0\ncall 12\nr0 = 0\nexit"), &ebpfvm.ProgramOptions{
-		Maps: []*ebpfvm.Map{progs}, Verify: ebpfvm.VerifyNone})
+	_, err = ebpfvm.NewProgram(mustAssemble(t, "r2 = map[idx:0]\nr3 = 0\ncall 12\nr0 = 0\nexit"), e.Program(&ebpfvm.ProgramOptions{
+		Maps: []*ebpfvm.Map{progs}, Verify: ebpfvm.VerifyNone}))
 	if !errors.Is(err, syscall.EINVAL) || !strings.Contains(err.Error(), "holds XDP programs, not Unspecified") {
 		t.Errorf("loading a generic program that uses an XDP prog array: %v, want EINVAL", err)
 	}

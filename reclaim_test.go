@@ -8,6 +8,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
@@ -22,7 +23,9 @@ import (
 // tailcall.o has prog arrays that hold the programs that use them (a
 // cycle, broken when the prog array's Map is collected, as the kernel
 // empties a prog array when its last file descriptor is closed).
-func TestDroppedCollectionsReclaimed(t *testing.T) {
+func TestDroppedCollectionsReclaimed(t *testing.T) { engines.Run(t, testDroppedCollectionsReclaimed) }
+
+func testDroppedCollectionsReclaimed(t *testing.T, e engines.Engine) {
 	objects := []struct {
 		file string
 		n    int
@@ -42,7 +45,7 @@ func TestDroppedCollectionsReclaimed(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range o.n {
-			c, err := ebpfvm.NewCollection(spec, nil)
+			c, err := ebpfvm.NewCollection(spec, e.Collection(nil))
 			if err != nil {
 				t.Fatalf("%s: collection %d (%d loaded, %d maps open): %v", o.file, i, loaded, ebpfvm.OpenMaps()-baseMaps, err)
 			}
@@ -74,7 +77,9 @@ func TestDroppedCollectionsReclaimed(t *testing.T) {
 // TestRunKeepsDroppedObjects: a program whose Map was dropped keeps the
 // map; a run keeps its program while the collector runs in the middle of
 // it; both go once unreachable.
-func TestRunKeepsDroppedObjects(t *testing.T) {
+func TestRunKeepsDroppedObjects(t *testing.T) { engines.Run(t, testRunKeepsDroppedObjects) }
+
+func testRunKeepsDroppedObjects(t *testing.T, e engines.Engine) {
 	m, err := ebpfvm.NewMap(&ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1,
 		Contents: []ebpf.MapKV{{Key: uint32(0), Value: uint64(41)}}})
 	if err != nil {
@@ -98,7 +103,7 @@ func TestRunKeepsDroppedObjects(t *testing.T) {
 		collected++
 		return nil
 	})
-	p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Maps: []*ebpfvm.Map{m}, Helpers: gc})
+	p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Maps: []*ebpfvm.Map{m}, Helpers: gc}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,13 +12,16 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
 // TestRunInputLimits: Run takes inputs up to RunInputLimits and refuses
 // one byte more, as BPF_PROG_TEST_RUN does where bpf() is available.
-func TestRunInputLimits(t *testing.T) {
+func TestRunInputLimits(t *testing.T) { engines.Run(t, testRunInputLimits) }
+
+func testRunInputLimits(t *testing.T, e engines.Engine) {
 	kernelErr := kernel.Available()
 	if kernelErr != nil {
 		t.Logf("kernel comparison skipped: %v", kernelErr)
@@ -53,7 +56,7 @@ func TestRunInputLimits(t *testing.T) {
 			if max <= 0 {
 				t.Fatalf("limit %d", max)
 			}
-			p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Type: c.typ})
+			p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Type: c.typ}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +96,9 @@ func TestRunInputLimits(t *testing.T) {
 
 // TestRunRepeatLimit: Repeat is a u32 in BPF_PROG_TEST_RUN; more is
 // refused before anything runs. Progress counts the runs.
-func TestRunRepeatLimit(t *testing.T) {
+func TestRunRepeatLimit(t *testing.T) { engines.Run(t, testRunRepeatLimit) }
+
+func testRunRepeatLimit(t *testing.T, e engines.Engine) {
 	p, err := ebpfvm.NewProgram(prog(isa.Mov64Imm(isa.R0, 1), isa.Exit()), nil)
 	if err != nil {
 		t.Fatal(err)
