@@ -30,6 +30,9 @@ type rule struct {
 	// Except are dependencies allowed despite Never: "from -> to" with
 	// the reason.
 	Except map[string]string
+	// Tests extends the rule to the direct imports of the packages' tests
+	// (_test.go files, in-package and external).
+	Tests bool
 	// Pending, when not empty, says why the code does not satisfy the rule
 	// yet. A pending rule must still be broken (or its packages still
 	// missing): once it holds, the test fails until Pending is removed.
@@ -54,6 +57,11 @@ var rules = []rule{
 	{Text: "an engine imports no other engine", From: "internal/engine/...", Never: []string{"internal/engine/..."}},
 	{Text: "helpers never import an engine", From: "internal/helpers/...", Never: []string{"internal/engine/..."}},
 	{
+		Text: "helpers' tests import no engine either: they run on every engine", From: "internal/helpers/...",
+		Never: []string{"internal/engine/..."}, Tests: true,
+		Pending: "internal/helpers' harness_test.go and example_test.go drive interp.Machine directly; the per-engine harness (internal/testing/engines) imports the root, which imports helpers, so an in-package helpers test cannot use it: the harness needs a vm.Engine list of its own",
+	},
+	{
 		Text: "the program-type code (internal/progtype) imports no engine and not the root: it frames a run through vm.Env",
 		From: "internal/progtype/...", Never: []string{"internal/engine/...", "."},
 	},
@@ -73,16 +81,22 @@ var rules = []rule{
 
 // pkg is what the test reads of `go list -json`.
 type pkg struct {
-	ImportPath string
-	Deps       []string
+	ImportPath   string
+	Deps         []string
+	TestImports  []string
+	XTestImports []string
 }
 
 // graph maps each module package (relative, "." for the root) to the
 // module packages it depends on outside tests, directly or not.
 type graph map[string][]string
 
+// deps are a module's import graph: outside tests (transitive), and of
+// the tests (direct).
+type deps struct{ code, tests graph }
+
 // loadGraph runs `go list -json` over the module.
-func loadGraph(t *testing.T) graph {
+func loadGraph(t *testing.T) deps {
 	t.Helper()
 	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
 	if err != nil {
@@ -91,7 +105,7 @@ func loadGraph(t *testing.T) graph {
 		}
 		t.Fatalf("go list: %v", err)
 	}
-	g := graph{}
+	g, tg := graph{}, graph{}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
 		var p pkg
@@ -100,16 +114,22 @@ func loadGraph(t *testing.T) graph {
 		} else if err != nil {
 			t.Fatalf("go list output: %v", err)
 		}
-		var deps []string
-		for _, d := range p.Deps {
-			if rel, ok := relative(d); ok {
-				deps = append(deps, rel)
-			}
-		}
 		rel, _ := relative(p.ImportPath)
-		g[rel] = deps
+		g[rel] = inModule(p.Deps)
+		tg[rel] = inModule(append(p.TestImports, p.XTestImports...))
 	}
-	return g
+	return deps{code: g, tests: tg}
+}
+
+// inModule returns the module's packages among paths, relative.
+func inModule(paths []string) []string {
+	var rels []string
+	for _, p := range paths {
+		if rel, ok := relative(p); ok && !slices.Contains(rels, rel) {
+			rels = append(rels, rel)
+		}
+	}
+	return rels
 }
 
 // relative returns path relative to the module ("." for the root) and
@@ -137,9 +157,16 @@ func matchesAny(patterns []string, p string) bool {
 	return slices.ContainsFunc(patterns, func(pat string) bool { return matches(pat, p) })
 }
 
-// violations returns the dependencies of g that break r, and how many
+// violations returns the dependencies of d that break r, and how many
 // packages r constrains.
-func (r rule) violations(g graph) (broken []string, subjects int) {
+func (r rule) violations(d deps) (broken []string, subjects int) {
+	g := d.code
+	if r.Tests {
+		g = graph{}
+		for p, code := range d.code {
+			g[p] = append(slices.Clone(code), d.tests[p]...)
+		}
+	}
 	for _, from := range sortedKeys(g) {
 		if !matches(r.From, from) || r.Outside != "" && matches(r.Outside, from) {
 			continue
@@ -175,15 +202,15 @@ func sortedKeys(g graph) []string {
 // it vacuous) unless it is pending; a pending rule is logged with its
 // reason and must still be broken.
 func TestLayerRules(t *testing.T) {
-	g := loadGraph(t)
-	if len(g) < 10 {
-		t.Fatalf("go list found %d packages of the module: %v", len(g), sortedKeys(g))
+	d := loadGraph(t)
+	if len(d.code) < 10 {
+		t.Fatalf("go list found %d packages of the module: %v", len(d.code), sortedKeys(d.code))
 	}
 	for _, r := range rules {
-		broken, subjects := r.violations(g)
+		broken, subjects := r.violations(d)
 		for edge := range r.Except {
 			from, to, _ := strings.Cut(edge, " -> ")
-			if !slices.Contains(g[from], to) {
+			if !slices.Contains(d.code[from], to) && !slices.Contains(d.tests[from], to) {
 				t.Errorf("rule %q: exception %q no longer needed: remove it", r.Text, edge)
 			}
 		}
@@ -219,7 +246,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"internal/progtype", "internal/engine/interp", "the program-type code"},
 		{"internal/progtype", ".", "the program-type code"},
 	} {
-		g := graph{c.from: {c.to}}
+		g := deps{code: graph{c.from: {c.to}}}
 		caught := false
 		for _, r := range rules {
 			if broken, _ := r.violations(g); len(broken) > 0 && strings.HasPrefix(r.Text, c.rule) {
@@ -230,13 +257,20 @@ func TestRulesCatchViolations(t *testing.T) {
 			t.Errorf("%s -> %s is not caught by %q", c.from, c.to, c.rule)
 		}
 	}
+	// Rules with Tests see test imports; the others do not.
+	tests := deps{code: graph{"internal/helpers": nil}, tests: graph{"internal/helpers": {"internal/engine/interp"}}}
+	for _, r := range rules {
+		if broken, _ := r.violations(tests); (len(broken) > 0) != (r.Tests && matches(r.From, "internal/helpers")) {
+			t.Errorf("rule %q on a test import of internal/helpers: %v", r.Text, broken)
+		}
+	}
 	// Allowed dependencies break nothing.
 	for _, edge := range [][2]string{
 		{"verifier", "isa"}, {"internal/engine/interp", "internal/vm"},
 		{"internal/helpers", "internal/vm"}, {"cmd/ebpfvm", "internal/testing/conformance"},
 		{"internal/testing/difftest", "internal/testing/progen"},
 	} {
-		g := graph{edge[0]: {edge[1]}}
+		g := deps{code: graph{edge[0]: {edge[1]}}}
 		for _, r := range rules {
 			if broken, _ := r.violations(g); len(broken) > 0 {
 				t.Errorf("%s -> %s is refused by %q: %v", edge[0], edge[1], r.Text, broken)
@@ -251,7 +285,7 @@ func TestPrintGraph(t *testing.T) {
 	if !testing.Verbose() {
 		t.Skip("prints the import graph with -v")
 	}
-	g := loadGraph(t)
+	g := loadGraph(t).code
 	var b strings.Builder
 	for _, p := range sortedKeys(g) {
 		fmt.Fprintf(&b, "%-28s %s\n", p, strings.Join(g[p], " "))
