@@ -31,17 +31,10 @@ import (
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
-// Helper types, shared with the engine.
+// Data and error types shared with the runtime. As cilium/ebpf does, the
+// root aliases only data and error types; what a helper author calls
+// (Env, Helpers) is declared here, with its methods.
 type (
-	// HelperFunc implements a helper: it gets the run's Env and r1-r5 and
-	// returns r0. An error aborts the run.
-	HelperFunc = vm.HelperFunc
-	// Helper is a helper function with its Linux ID and name.
-	Helper = vm.Helper
-	// Helpers is a set of helpers and kfuncs keyed by ID.
-	Helpers = vm.Helpers
-	// Env is what a helper sees of the run: memory regions, Stop, Value.
-	Env = vm.Env
 	// RunError is a run-time failure at one instruction.
 	RunError = vm.Error
 	// HelperProto is a helper's typed prototype for the verifier: the

@@ -46,7 +46,7 @@ func fuzzChecked(t *testing.T, e engines.Engine, insns []isa.Instruction, ctx []
 		return
 	}
 	defer p.Close()
-	res, err := p.Run(&ebpfvm.RunOptions{Context: ctx, Data: ctx, MaxInstructions: 10000})
+	res, err := p.Run(&ebpfvm.RunOptions{Context: ctx, Data: ctx, Budget: 10000})
 	if err != nil {
 		var re *ebpfvm.RunError
 		if !errors.As(err, &re) {
@@ -87,7 +87,7 @@ func FuzzLoadCollection(f *testing.F) {
 		}
 		defer c.Close()
 		for _, p := range c.Programs {
-			_, err := p.Run(&ebpfvm.RunOptions{Data: make([]byte, 64), Context: nil, MaxInstructions: 100000})
+			_, err := p.Run(&ebpfvm.RunOptions{Data: make([]byte, 64), Context: nil, Budget: 100000})
 			var re *ebpfvm.RunError
 			if err != nil && !errors.As(err, &re) && !strings.Contains(err.Error(), "invalid test run") {
 				t.Logf("run error: %v", err)

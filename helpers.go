@@ -13,7 +13,7 @@ func newStandardHelpers(trace io.Writer) *Helpers {
 	h := &Helpers{}
 	for _, hp := range helpers.Standard(&helpers.Config{TraceOutput: trace}) {
 		hp.Proto = verifier.KernelHelper(hp.ID)
-		h.Register(hp)
+		h.set.Register(hp)
 	}
 	return h
 }

@@ -156,7 +156,7 @@ func testBudgetAndCallDepth(t *testing.T, e engines.Engine) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = p.Run(&ebpfvm.RunOptions{MaxInstructions: 1000})
+	_, err = p.Run(&ebpfvm.RunOptions{Budget: 1000})
 	if !errors.Is(err, ebpfvm.ErrBudget) {
 		t.Fatalf("infinite loop: err = %v, want ErrBudget", err)
 	}
@@ -246,7 +246,7 @@ func testAtomicsAcrossGoroutines(t *testing.T, e engines.Engine, mode ebpfvm.Ver
 	defer shared.Free()
 	h := &ebpfvm.Helpers{}
 	h.Register(ebpfvm.Helper{ID: 1000, Name: "shared", Func: func(env *ebpfvm.Env, _, _, _, _, _ uint64) (uint64, error) {
-		env.Regions.Add(mem.Region{Start: shared.Addr(), End: shared.Addr() + 16, Writable: true, Kind: mem.KindOther})
+		ebpfvm.GrantForTest(env, shared.Addr(), shared.Addr()+16)
 		return shared.Addr(), nil
 	}, Proto: &ebpfvm.HelperProto{Name: "shared", Ret: verifier.RetPtrToMemOrNull, RetSize: 16}})
 	const iters = 2000

@@ -15,7 +15,7 @@ import (
 // the embedder's kfuncs.
 func kfuncResolver(h *Helpers) loader.KfuncResolver {
 	return func(name string) (int32, error) {
-		hp, ok, err := h.KfuncByName(name)
+		hp, ok, err := h.vm().KfuncByName(name)
 		if err != nil {
 			return 0, err
 		}
@@ -33,7 +33,7 @@ func kfuncResolver(h *Helpers) loader.KfuncResolver {
 type kfuncProtos struct{ user *Helpers }
 
 func (k kfuncProtos) Kfunc(id int32) (string, *verifier.HelperProto, bool) {
-	hp, ok := k.user.LookupKfunc(id)
+	hp, ok := k.user.vm().LookupKfunc(id)
 	if !ok {
 		return "", nil, false
 	}

@@ -138,7 +138,7 @@ loop:
 miss:
 	r0 = 0
 	exit`, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.Syscall, Helpers: h, Maps: []*ebpfvm.Map{outer}, Verify: ebpfvm.VerifyNone}))
-	_, err := p.Run(&ebpfvm.RunOptions{MaxInstructions: 1000, Repeat: 3})
+	_, err := p.Run(&ebpfvm.RunOptions{Budget: 1000, Repeat: 3})
 	if !errors.Is(err, ebpfvm.ErrBudget) {
 		t.Fatalf("err = %v, want the budget exhausted", err)
 	}

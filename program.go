@@ -1,6 +1,7 @@
 package ebpfvm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -49,7 +50,7 @@ type ProgramOptions struct {
 	// VerifierBudget bounds the verifier's work on the program
 	// (processed instructions, stored states, state memory, wall time);
 	// zero fields are the kernel's limits. It is not the run budget
-	// (RunOptions.MaxInstructions).
+	// (RunOptions.Budget).
 	VerifierBudget verifier.Budget
 	// ContextSize is the size of the context the verifier assumes for the
 	// generic type (ebpf.UnspecifiedProgram): accesses through r1 must
@@ -197,12 +198,12 @@ func compileProgram(engine vm.Engine, insns []isa.Instruction, opts *ProgramOpti
 		h = newStandardHelpers(opts.TraceOutput)
 	}
 	if opts.Helpers != nil {
-		h.Merge(opts.Helpers)
+		h.set.Merge(&opts.Helpers.set)
 	}
-	if err := progtype.RegisterHelpers(h, opts.Type); err != nil {
+	if err := progtype.RegisterHelpers(&h.set, opts.Type); err != nil {
 		return nil, err
 	}
-	code, err := compileCode(engine, insns, h, vres)
+	code, err := compileCode(engine, insns, &h.set, vres)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +224,7 @@ func compileProgram(engine vm.Engine, insns []isa.Instruction, opts *ProgramOpti
 // the verifier found, or unverified, in checked mode. An unverified
 // program's bpf_loop calls stay helper calls: nothing says the kernel
 // would have inlined them.
-func compileCode(engine vm.Engine, insns []isa.Instruction, h *Helpers, vres *verifier.Result) (vm.Code, error) {
+func compileCode(engine vm.Engine, insns []isa.Instruction, h *vm.Helpers, vres *verifier.Result) (vm.Code, error) {
 	if vres == nil {
 		return engine.Compile(insns, h, true, vm.Facts{})
 	}
@@ -374,8 +375,8 @@ func (p *Program) Name() string { return p.name }
 // Type returns the program type.
 func (p *Program) Type() ebpf.ProgramType { return p.typ }
 
-// Instructions returns the number of instruction slots.
-func (p *Program) Instructions() int { return p.code.Len() }
+// Slots returns the number of instruction slots (a ld_imm64 takes two).
+func (p *Program) Slots() int { return p.code.Len() }
 
 // Verified reports whether the verifier accepted the program when it was
 // loaded: it then runs without per-access checks. Programs loaded with
@@ -405,10 +406,12 @@ type RunOptions struct {
 	// CPU is the virtual CPU the program runs on: per-CPU maps use its
 	// slot and bpf_get_smp_processor_id returns it.
 	CPU int
-	// MaxInstructions bounds each run; 0 means about a billion. Each
-	// callback invocation (bpf_loop, bpf_for_each_map_elem) also takes
-	// vm.CallbackCost (16) from it, what entering a callback costs.
-	MaxInstructions uint64
+	// Budget is the most instructions each run may execute (the run
+	// budget; RunResult.Executed counts them); 0 means about a billion
+	// (1<<30). Past it the run fails with ErrBudget. Each callback
+	// invocation (bpf_loop, bpf_for_each_map_elem) also takes 16 from
+	// it, what entering a callback costs.
+	Budget uint64
 	// CountedMayGoto makes may_goto allow exactly 8M (BPF_MAX_LOOPS)
 	// iterations per function invocation, the same on every machine.
 	// By default may_goto follows Linux's x86-64 JIT: a function
@@ -420,11 +423,11 @@ type RunOptions struct {
 
 // RunResult is the outcome of Program.Run.
 type RunResult struct {
-	ReturnValue  uint64        // r0 at exit (32 bits for the kernel's program types)
-	DataOut      []byte        // the packet after the last run
-	ContextOut   []byte        // the context after the last run
-	Duration     time.Duration // mean time per run
-	Instructions uint64        // instructions executed by the last run
+	ReturnValue uint64        // r0 at exit (32 bits for the kernel's program types)
+	DataOut     []byte        // the packet after the last run
+	ContextOut  []byte        // the context after the last run
+	Duration    time.Duration // mean time per run
+	Executed    uint64        // instructions executed by the last run
 }
 
 // runners are the machines (stack, scratch and packet memory) runs use,
@@ -452,6 +455,7 @@ type runner struct {
 	scratch *mem.Buffer // contexts and generic data
 	packet  *mem.Buffer // a frame in low memory for packet programs (PacketFrame)
 	tc      tailCalls
+	done    <-chan struct{} // the run's context's Done: closed, it is canceled
 }
 
 // Scratch returns scratch memory of at least n bytes (progtype.Memory).
@@ -472,7 +476,24 @@ func (r *runner) Scratch(n int) (*mem.Buffer, error) {
 
 // Run runs the program as BPF_PROG_TEST_RUN would and returns r0 and the
 // final packet and context.
+//
+// Unlike cilium/ebpf's Run, which returns r0 alone, it returns a RunResult:
+// a test run's outputs (the packet, the context, the duration) are what
+// ebpfvm's users test against.
 func (p *Program) Run(opts *RunOptions) (RunResult, error) {
+	return p.RunContext(context.Background(), opts)
+}
+
+// RunContext is Run with cancellation: when ctx is done, the run ends with
+// a *RunError that wraps ctx's error (context.Canceled,
+// context.DeadlineExceeded). The run checks ctx at every helper call,
+// between repeats, and at least every 65,536 instructions it executes, so
+// a loop stops within that many instructions. A ctx that is done before
+// the run starts returns its error.
+func (p *Program) RunContext(ctx context.Context, opts *RunOptions) (RunResult, error) {
+	if err := ctx.Err(); err != nil {
+		return RunResult{}, err
+	}
 	if opts == nil {
 		opts = &RunOptions{}
 	}
@@ -508,7 +529,11 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 	if err != nil {
 		return RunResult{}, err
 	}
+	r.done = ctx.Done()
 	res, err := p.repeat(r, opts, f.CtxLen(), f.Setup)
+	if errors.Is(err, vm.ErrCanceled) {
+		return RunResult{}, fmt.Errorf("%w: %w", err, context.Cause(ctx))
+	}
 	if err != nil {
 		return RunResult{}, err
 	}
@@ -522,7 +547,7 @@ func (p *Program) Run(opts *RunOptions) (RunResult, error) {
 func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*vm.Env) [5]uint64) (RunResult, error) {
 	m := r.m
 	env := m.Env()
-	m.SetCallXHelpers(p.helpers)
+	m.SetCallXHelpers(&p.helpers.set)
 	r.tc = tailCalls{typ: p.typ, ctxLen: ctxLen, env: env, entered: r.tc.entered[:0]}
 	env.TailCalls = &r.tc
 	defer func() {
@@ -554,7 +579,7 @@ func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*vm
 		endRun = withProgress(endRun, opts.Progress)
 	}
 	start := time.Now()
-	res, err := m.RunRepeat(p.code, args, vm.RunOptions{Budget: opts.MaxInstructions, MayGoto: mayGotoMode(opts.CountedMayGoto)}, n, endRun)
+	res, err := m.RunRepeat(p.code, args, vm.RunOptions{Budget: opts.Budget, MayGoto: mayGotoMode(opts.CountedMayGoto), Done: r.done}, n, endRun)
 	if err != nil {
 		return RunResult{}, err
 	}
@@ -563,7 +588,7 @@ func (p *Program) repeat(r *runner, opts *RunOptions, ctxLen int, setup func(*vm
 	if progtype.IsKernelType(p.typ) {
 		r0 = uint64(uint32(r0))
 	}
-	return RunResult{ReturnValue: r0, Duration: elapsed / time.Duration(n), Instructions: res.Steps}, nil
+	return RunResult{ReturnValue: r0, Duration: elapsed / time.Duration(n), Executed: res.Steps}, nil
 }
 
 func mayGotoMode(counted bool) vm.MayGotoMode {

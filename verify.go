@@ -57,11 +57,11 @@ func (m VerifyMode) verifierMode() (verifier.Mode, error) {
 	return 0, fmt.Errorf("verify mode %v verifies nothing", m)
 }
 
-// VerifierProgramType returns the verifier's description of a program
+// verifierProgramType returns the verifier's description of a program
 // type: its context, the helpers it may call, its packet access. ctxSize
 // is the size of the context of the generic type (ebpf.UnspecifiedProgram),
 // which has no fixed layout; the other types ignore it.
-func VerifierProgramType(t ebpf.ProgramType, ctxSize int) (*verifier.ProgramType, error) {
+func verifierProgramType(t ebpf.ProgramType, ctxSize int) (*verifier.ProgramType, error) {
 	switch t {
 	case ebpf.UnspecifiedProgram:
 		return verifier.Generic(ctxSize), nil
@@ -82,10 +82,10 @@ func VerifierProgramType(t ebpf.ProgramType, ctxSize int) (*verifier.ProgramType
 	return nil, fmt.Errorf("the verifier does not know program type %s yet (VerifyNone loads it unverified, to run in checked mode)", t)
 }
 
-// VerifierMap describes a map to the verifier the way the kernel sees it
+// specVerifierMap describes a map to the verifier the way the kernel sees it
 // at BPF_PROG_LOAD: type, sizes, flags, the inner map template of
 // map-in-map types and the spin lock that BTF locates in the value.
-func VerifierMap(name string, ms *ebpf.MapSpec) (*verifier.Map, error) {
+func specVerifierMap(name string, ms *ebpf.MapSpec) (*verifier.Map, error) {
 	s, err := mapSpec(name, ms, 1)
 	if err != nil {
 		return nil, err
@@ -139,7 +139,7 @@ type helperProtos struct {
 }
 
 func (h helperProtos) Helper(id int32) *verifier.HelperProto {
-	if hp, ok := h.user.Lookup(id); ok {
+	if hp, ok := h.user.vm().Lookup(id); ok {
 		return hp.Proto
 	}
 	if h.base == nil {
@@ -158,11 +158,9 @@ type VerifyOptions struct {
 	LogLevel int
 	// Helpers are the embedder's helpers, as in CollectionOptions.
 	Helpers *Helpers
-	// MaxInstructions is the verifier's processed-instruction budget
-	// (0: the kernel's 1,000,000); Budget.Insns takes precedence.
-	MaxInstructions int
-	// Budget bounds the verifier's work (instructions, states, memory,
-	// time); zero fields are the kernel's limits.
+	// Budget bounds the verifier's work (processed instructions, the
+	// verifier budget, in Budget.Insns; states, memory, time); zero
+	// fields are the kernel's limits.
 	Budget verifier.Budget
 }
 
@@ -180,7 +178,7 @@ func VerifySpec(spec *ebpf.CollectionSpec, prog string, opts *VerifyOptions) (*v
 	}
 	vmaps := map[string]*verifier.Map{}
 	for name, ms := range spec.Maps {
-		m, err := VerifierMap(name, ms)
+		m, err := specVerifierMap(name, ms)
 		if err != nil {
 			return nil, fmt.Errorf("map %s: %w", name, err)
 		}
@@ -198,7 +196,6 @@ func VerifySpec(spec *ebpf.CollectionSpec, prog string, opts *VerifyOptions) (*v
 		return nil, err
 	}
 	vo.LogLevel = opts.LogLevel
-	vo.MaxInstructions = opts.MaxInstructions
 	vo.Budget = opts.Budget
 	return verifier.Verify(linked.Insns, vo)
 }
@@ -206,7 +203,7 @@ func VerifySpec(spec *ebpf.CollectionSpec, prog string, opts *VerifyOptions) (*v
 // specVerifierOptions are the verifier's options for a linked program of
 // an ELF object.
 func specVerifierOptions(ps *ebpf.ProgramSpec, linked *loader.Program, vmaps map[string]*verifier.Map, user *Helpers) (*verifier.Options, error) {
-	pt, err := VerifierProgramType(ps.Type, 0)
+	pt, err := verifierProgramType(ps.Type, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +249,7 @@ func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *Verif
 	if err != nil {
 		return nil, err
 	}
-	pt, err := VerifierProgramType(opts.Type, opts.ContextSize)
+	pt, err := verifierProgramType(opts.Type, opts.ContextSize)
 	if err != nil {
 		return nil, err
 	}
@@ -270,14 +267,13 @@ func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *Verif
 		vmaps = append(vmaps, verifierMap(m.m.Spec()))
 	}
 	return verifier.Verify(insns, &verifier.Options{
-		Type:            pt,
-		Mode:            mode,
-		LogLevel:        vo.LogLevel,
-		Maps:            vmaps,
-		GPL:             gplCompatible(opts.License),
-		Kfuncs:          kfuncProtos{opts.Helpers},
-		MaxInstructions: vo.MaxInstructions,
-		Budget:          vo.Budget,
+		Type:     pt,
+		Mode:     mode,
+		LogLevel: vo.LogLevel,
+		Maps:     vmaps,
+		GPL:      gplCompatible(opts.License),
+		Kfuncs:   kfuncProtos{opts.Helpers},
+		Budget:   vo.Budget,
 	})
 }
 

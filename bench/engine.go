@@ -161,7 +161,7 @@ func (i *vmInstance) Run(packet []byte, repeat int) (uint32, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	i.insns = res.Instructions
+	i.insns = res.Executed
 	return uint32(res.ReturnValue), float64(res.Duration.Nanoseconds()), nil
 }
 

@@ -83,7 +83,7 @@ func FuzzVerify(f *testing.F) {
 		for i := range ctx {
 			ctx[i] = byte(i*7 + 3)
 		}
-		_, err = prog.Run(&ebpfvm.RunOptions{Context: ctx, MaxInstructions: 1 << 22})
+		_, err = prog.Run(&ebpfvm.RunOptions{Context: ctx, Budget: 1 << 22})
 		if err != nil && !errors.Is(err, ebpfvm.ErrBudget) {
 			t.Fatalf("verified program failed at run time: %v\n%s", err, isa.Disassemble(insns))
 		}

@@ -60,7 +60,7 @@ func FuzzPruning(f *testing.F) {
 					ctx[i] = 0xff
 				}
 			}
-			_, err := prog.Run(&ebpfvm.RunOptions{Context: ctx, MaxInstructions: 1 << 20})
+			_, err := prog.Run(&ebpfvm.RunOptions{Context: ctx, Budget: 1 << 20})
 			if err != nil && !errors.Is(err, ebpfvm.ErrBudget) {
 				t.Fatalf("accepted program failed at run time (ctx %x): %v\n%s", ctx, err, isa.Disassemble(insns))
 			}
@@ -325,7 +325,7 @@ func TestPruningProgramsRun(t *testing.T) {
 			for k := range ctx {
 				ctx[k] = byte(uint32(k*131+run*977+i) * 2654435761 >> 24)
 			}
-			if _, err := prog.Run(&ebpfvm.RunOptions{Context: ctx, MaxInstructions: 1 << 20}); err != nil && !errors.Is(err, ebpfvm.ErrBudget) {
+			if _, err := prog.Run(&ebpfvm.RunOptions{Context: ctx, Budget: 1 << 20}); err != nil && !errors.Is(err, ebpfvm.ErrBudget) {
 				t.Fatalf("program %d: accepted program failed at run time (ctx %x): %v\n%s", i, ctx, err, isa.Disassemble(insns))
 			}
 		}

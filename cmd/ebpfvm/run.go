@@ -16,7 +16,7 @@ import (
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
-// defaultBudget is what RunOptions.MaxInstructions 0 means (interp's
+// defaultBudget is what RunOptions.Budget 0 means (interp's
 // DefaultBudget), for error messages.
 const defaultBudget = 1 << 30
 
@@ -141,7 +141,7 @@ func cmdRun(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if f.ringbuf && len(ringbufNames(l.coll)) == 0 {
 		return usageError("--ringbuf: the program uses no ring buffer")
 	}
-	opts := &ebpfvm.RunOptions{Context: ctx, Data: data, Repeat: int(f.repeat), MaxInstructions: f.maxInsns}
+	opts := &ebpfvm.RunOptions{Context: ctx, Data: data, Repeat: int(f.repeat), Budget: f.maxInsns}
 	if f.progressSet && f.progress || !f.progressSet && isTerminal(stderr) {
 		pr := newProgress(stderr, int(f.repeat), isTerminal(stderr))
 		opts.Progress = pr.update

@@ -82,7 +82,17 @@ type RunOptions struct {
 	// means the host's monotonic clock. Tests set it to make the timed
 	// mode deterministic.
 	Clock func() int64
+	// Done, when not nil, ends the run with ErrCanceled once it is
+	// closed (a context.Context's Done). Engines check it at every
+	// helper call, between repeats, and at least every CancelInterval
+	// executed instructions (so within that many instructions of every
+	// loop back-edge).
+	Done <-chan struct{}
 }
+
+// CancelInterval is the most instructions a run executes between two
+// checks of RunOptions.Cancel.
+const CancelInterval = 1 << 16
 
 // MayGotoMode is how may_goto bounds the loops of a function invocation.
 type MayGotoMode uint8

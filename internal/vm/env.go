@@ -322,4 +322,5 @@ var (
 	ErrCallDepth  = errors.New("call stack too deep")
 	ErrMisaligned = errors.New("misaligned atomic access")
 	ErrNoHelper   = errors.New("callx to an unknown helper")
+	ErrCanceled   = errors.New("run canceled")
 )

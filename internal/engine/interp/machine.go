@@ -32,12 +32,14 @@ type Machine struct {
 	dirty  int // frames whose stack memory the last run may have written
 
 	// State of the current run that helpers and callbacks need.
-	code      *Code  // the running program (the loop keeps it here)
-	depth     int    // its frame
-	pc        int    // the next instruction, while the loop calls out (Machine.slow)
-	steps     uint64 // instructions executed so far
-	budget    uint64
-	checked   bool // this run tests memory accesses: it entered checked code
+	code      *Code           // the running program (the loop keeps it here)
+	depth     int             // its frame
+	pc        int             // the next instruction, while the loop calls out (Machine.slow)
+	steps     uint64          // instructions executed so far
+	budget    uint64          // where the loop next stops to check: limit, or the end of a cancel slice
+	limit     uint64          // the run's budget
+	done      <-chan struct{} // closed: the run is canceled
+	checked   bool            // this run tests memory accesses: it entered checked code
 	mayGoto   vm.MayGotoMode
 	clock     func() int64 // monotonic nanoseconds, for timed may_goto
 	tailCalls int          // tail calls taken in this invocation of the entry program

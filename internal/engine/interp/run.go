@@ -62,7 +62,7 @@ func (m *Machine) runRepeat(c *Code, args [5]uint64, opts vm.RunOptions, n int, 
 	// regions: a caller's stack frame it wrote, the packet pointers of a
 	// writable context image.
 	m.checked = opts.Checked || c.checked
-	m.mayGoto, m.clock = opts.MayGoto, opts.Clock
+	m.mayGoto, m.clock, m.done = opts.MayGoto, opts.Clock, opts.Done
 	if m.clock == nil {
 		m.clock = hostClock
 	}
@@ -70,7 +70,11 @@ func (m *Machine) runRepeat(c *Code, args [5]uint64, opts vm.RunOptions, n int, 
 		if i > 0 {
 			m.rerun(keepRegions, keepGranted)
 		}
-		m.budget, m.steps, m.tailCalls = budget, 0, 0
+		m.limit, m.steps, m.tailCalls = budget, 0, 0
+		m.budget = m.sliceEnd()
+		if m.canceled() {
+			return res, &vm.Error{Index: 0, Insn: describe(c.raw, 0), Err: vm.ErrCanceled}
+		}
 		m.enterFrame(0)
 		res, err = m.run(c, 0, 0, args)
 		if m.tailErr != nil {
@@ -183,11 +187,53 @@ func (m *Machine) inlinedLoop(nrLoops, fn, ctx uint64) (uint64, error) {
 // may be less than what the run has executed, and the callback's first
 // instruction then fails with ErrBudget.
 func (m *Machine) chargeCallback() {
-	if m.budget > m.steps && m.budget-m.steps > vm.CallbackCost {
-		m.budget -= vm.CallbackCost
+	if m.limit > m.steps && m.limit-m.steps > vm.CallbackCost {
+		m.limit -= vm.CallbackCost
 	} else {
-		m.budget = m.steps
+		m.limit = m.steps
 	}
+	m.budget = m.sliceEnd()
+}
+
+// sliceEnd is where the loop stops next to check the budget: the run's
+// limit, or, when the run can be canceled, vm.CancelInterval
+// instructions on, if that is sooner. Checking there costs the loop
+// nothing: it compares steps with budget on every instruction anyway.
+func (m *Machine) sliceEnd() uint64 {
+	if m.done == nil || m.limit-m.steps <= vm.CancelInterval {
+		return m.limit
+	}
+	return m.steps + vm.CancelInterval
+}
+
+// canceled reports whether the run was canceled (RunOptions.Done is
+// closed).
+func (m *Machine) canceled() bool {
+	if m.done == nil {
+		return false
+	}
+	select {
+	case <-m.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// sliceOver is the loop's stop at budget (m.pc, m.steps as suspend
+// stored them): the run's budget is exhausted, or it was canceled, or it
+// goes on for another slice.
+//
+//go:noinline
+func (m *Machine) sliceOver() (vm.Result, error) {
+	switch {
+	case m.steps > m.limit:
+		return m.failAt(m.pc, m.steps, vm.ErrBudget)
+	case m.canceled():
+		return m.failAt(m.pc, m.steps, vm.ErrCanceled)
+	}
+	m.budget = m.sliceEnd()
+	return vm.Result{}, nil
 }
 
 // enterFrame starts a function invocation in frame depth: a fresh may_goto
@@ -286,7 +332,11 @@ func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (vm.Result, error)
 		pc++
 		steps++
 		if steps > budget {
-			return m.failAt(pc, steps, vm.ErrBudget)
+			m.suspend(pc, steps)
+			if res, err := m.sliceOver(); err != nil {
+				return res, err
+			}
+			pc, steps, budget, checked, code = m.resume()
 		}
 		switch in.op {
 		// ALU64, immediate.
@@ -867,6 +917,9 @@ func (m *Machine) slow(in *inst, r *[16]uint64) (res vm.Result, done bool, err e
 func (m *Machine) afterCall(v uint64, r *[16]uint64) (vm.Result, bool, error) {
 	if r0, stop := m.env.Stopped(); stop {
 		return vm.Result{R0: r0, Steps: m.steps}, true, nil
+	}
+	if m.canceled() {
+		return vm.Result{Steps: m.steps}, true, m.fail(m.code, m.pc-1, vm.ErrCanceled)
 	}
 	r[0] = v
 	return vm.Result{}, false, nil
