@@ -2,6 +2,8 @@ package ebpfvm
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -41,6 +43,16 @@ func withOtherEngine(t *testing.T) Engine {
 	engines[other] = otherEngine{interp.Engine}
 	t.Cleanup(func() { delete(engines, other) })
 	return other
+}
+
+// forEachEngine runs body once per engine that exists, in a subtest named
+// after it: the in-package counterpart of internal/testing/engines.Run
+// (which imports this package, so tests here cannot use it).
+func forEachEngine(t *testing.T, body func(t *testing.T, e Engine)) {
+	es := slices.Sorted(maps.Keys(engines))
+	for _, e := range es {
+		t.Run(e.String(), func(t *testing.T) { body(t, e) })
+	}
 }
 
 // TestProgArrayOneEngine: a prog array holds programs of one engine, as

@@ -54,8 +54,10 @@ func testKfuncHelpers(t *testing.T, withProto bool) *Helpers {
 // An ELF object calls Go kfuncs by name; the loader resolves the names,
 // the verifier checks the calls against the prototypes, and the program
 // gets what the kfuncs computed.
-func TestKfuncELF(t *testing.T) {
-	coll, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Programs: ProgramOptions{Helpers: testKfuncHelpers(t, true), Verify: VerifyPrivileged}})
+func TestKfuncELF(t *testing.T) { forEachEngine(t, testKfuncELF) }
+
+func testKfuncELF(t *testing.T, e Engine) {
+	coll, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Programs: ProgramOptions{Engine: e, Helpers: testKfuncHelpers(t, true), Verify: VerifyPrivileged}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,13 +114,15 @@ func TestKfuncELFUnknownName(t *testing.T) {
 
 // A kfunc registered without a prototype cannot be called by a verified
 // program; unverified programs call it in checked mode.
-func TestKfuncWithoutProto(t *testing.T) {
-	_, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Programs: ProgramOptions{Helpers: testKfuncHelpers(t, false), Verify: VerifyPrivileged}})
+func TestKfuncWithoutProto(t *testing.T) { forEachEngine(t, testKfuncWithoutProto) }
+
+func testKfuncWithoutProto(t *testing.T, e Engine) {
+	_, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Programs: ProgramOptions{Engine: e, Helpers: testKfuncHelpers(t, false), Verify: VerifyPrivileged}})
 	var ve *verifier.Error
 	if !errors.As(err, &ve) || ve.Insn != 5 || ve.Msg != "calling kernel function ebpfvm_mix is not allowed" {
 		t.Fatalf("got %v", err)
 	}
-	coll, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Programs: ProgramOptions{Helpers: testKfuncHelpers(t, false), Verify: VerifyNone}})
+	coll, err := LoadCollection("testdata/kfunc/kfunc.o", &CollectionOptions{Programs: ProgramOptions{Engine: e, Helpers: testKfuncHelpers(t, false), Verify: VerifyNone}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +137,9 @@ func TestKfuncWithoutProto(t *testing.T) {
 }
 
 // Programs from instructions call kfuncs by ID.
-func TestKfuncInstructions(t *testing.T) {
+func TestKfuncInstructions(t *testing.T) { forEachEngine(t, testKfuncInstructions) }
+
+func testKfuncInstructions(t *testing.T, e Engine) {
 	insns, err := isa.Assemble(`
 		r1 = 4
 		r2 = 2
@@ -142,7 +148,7 @@ func TestKfuncInstructions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := &ProgramOptions{Helpers: testKfuncHelpers(t, true), License: "GPL", Verify: VerifyPrivileged}
+	opts := &ProgramOptions{Engine: e, Helpers: testKfuncHelpers(t, true), License: "GPL", Verify: VerifyPrivileged}
 	prog, err := NewProgram(insns, opts)
 	if err != nil {
 		t.Fatal(err)
