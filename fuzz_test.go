@@ -65,7 +65,8 @@ func fuzzChecked(t *testing.T, e engines.Engine, insns []isa.Instruction, ctx []
 // FuzzLoadCollection feeds arbitrary bytes (seeded with the corpus
 // objects) to the ELF loader and the verifier: malformed objects must give
 // an error, never a panic, and whatever loads must run to an exit or a
-// RunError, verified or, when the verifier refuses it, unverified.
+// RunError, verified or, when the verifier refuses it, unverified, on
+// every engine.
 func FuzzLoadCollection(f *testing.F) {
 	objs, _ := filepath.Glob("testdata/corpus/*.o")
 	for _, o := range objs {
@@ -78,20 +79,29 @@ func FuzzLoadCollection(f *testing.F) {
 		if err != nil {
 			return
 		}
-		c, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}})
-		if err != nil {
-			c, err = ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2, Verify: ebpfvm.VerifyNone}})
-		}
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for _, p := range c.Programs {
-			_, err := p.Run(&ebpfvm.RunOptions{Data: make([]byte, 64), Context: nil, Budget: 100000})
-			var re *ebpfvm.RunError
-			if err != nil && !errors.As(err, &re) && !strings.Contains(err.Error(), "invalid test run") {
-				t.Logf("run error: %v", err)
-			}
+		for _, e := range engines.All() {
+			fuzzCollection(t, e, spec)
 		}
 	})
+}
+
+// fuzzCollection is FuzzLoadCollection's load and runs of spec on engine
+// e: verified, or unverified if the verifier refuses it and e runs
+// unverified programs.
+func fuzzCollection(t *testing.T, e engines.Engine, spec *ebpf.CollectionSpec) {
+	c, err := ebpfvm.NewCollection(spec, e.Collection(&ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}}))
+	if err != nil && e.Checked {
+		c, err = ebpfvm.NewCollection(spec, e.Collection(&ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2, Verify: ebpfvm.VerifyNone}}))
+	}
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	for _, p := range c.Programs {
+		_, err := p.Run(&ebpfvm.RunOptions{Data: make([]byte, 64), Context: nil, Budget: 100000})
+		var re *ebpfvm.RunError
+		if err != nil && !errors.As(err, &re) && !strings.Contains(err.Error(), "invalid test run") {
+			t.Logf("%s: run error: %v", e.Name, err)
+		}
+	}
 }

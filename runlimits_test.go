@@ -99,7 +99,7 @@ func testRunInputLimits(t *testing.T, e engines.Engine) {
 func TestRunRepeatLimit(t *testing.T) { engines.Run(t, testRunRepeatLimit) }
 
 func testRunRepeatLimit(t *testing.T, e engines.Engine) {
-	p, err := ebpfvm.NewProgram(prog(isa.Mov64Imm(isa.R0, 1), isa.Exit()), nil)
+	p, err := ebpfvm.NewProgram(prog(isa.Mov64Imm(isa.R0, 1), isa.Exit()), e.Program(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

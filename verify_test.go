@@ -14,6 +14,7 @@ import (
 
 	"github.com/ebpfvm/ebpfvm"
 	"github.com/ebpfvm/ebpfvm/internal/testing/corpus"
+	"github.com/ebpfvm/ebpfvm/internal/testing/engines"
 	"github.com/ebpfvm/ebpfvm/isa"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
@@ -128,14 +129,16 @@ func TestVerifyAtLoad(t *testing.T) {
 	}
 }
 
-func TestVerifyRejectsAtLoad(t *testing.T) {
+func TestVerifyRejectsAtLoad(t *testing.T) { engines.RunChecked(t, testVerifyRejectsAtLoad) }
+
+func testVerifyRejectsAtLoad(t *testing.T, e engines.Engine) {
 	// Reads 8 bytes past a 4-byte context.
 	insns, err := isa.Assemble("r0 = *(u64 *)(r1 +0)\nexit")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Unverified: loads, and the run's checks catch it.
-	p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone, ContextSize: 4})
+	p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone, ContextSize: 4}))
 	if err != nil {
 		t.Fatalf("unverified load: %v", err)
 	}
@@ -143,16 +146,16 @@ func TestVerifyRejectsAtLoad(t *testing.T) {
 		t.Errorf("unverified run: %v", err)
 	}
 	// Verified by default.
-	if _, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{ContextSize: 4}); err == nil {
+	if _, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{ContextSize: 4})); err == nil {
 		t.Error("the default options do not verify")
 	}
 	for _, mode := range []ebpfvm.VerifyMode{ebpfvm.VerifyPrivileged, ebpfvm.VerifyUntrusted} {
-		_, err = ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: mode, ContextSize: 4})
+		_, err = ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Verify: mode, ContextSize: 4}))
 		var ve *verifier.Error
 		if !errors.As(err, &ve) || ve.Insn != 0 || !strings.Contains(ve.Msg, "invalid") {
 			t.Errorf("%v: want a verifier error at instruction 0, got %v", mode, err)
 		}
-		p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: mode, ContextSize: 8})
+		p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Verify: mode, ContextSize: 8}))
 		if err != nil {
 			t.Errorf("%v: 8-byte context: %v", mode, err)
 			continue
@@ -164,22 +167,24 @@ func TestVerifyRejectsAtLoad(t *testing.T) {
 	}
 	// Untrusted mode refuses a pointer leak that privileged mode allows.
 	leak, _ := isa.Assemble("r0 = r10\nexit")
-	if _, err := ebpfvm.NewProgram(leak, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged}); err != nil {
+	if _, err := ebpfvm.NewProgram(leak, e.Program(&ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged})); err != nil {
 		t.Errorf("privileged: %v", err)
 	}
-	if _, err := ebpfvm.NewProgram(leak, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyUntrusted}); err == nil {
+	if _, err := ebpfvm.NewProgram(leak, e.Program(&ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyUntrusted})); err == nil {
 		t.Error("untrusted: a stack pointer in r0 was accepted")
 	}
 }
 
-func TestVerifyHelpers(t *testing.T) {
+func TestVerifyHelpers(t *testing.T) { engines.Run(t, testVerifyHelpers) }
+
+func testVerifyHelpers(t *testing.T, e engines.Engine) {
 	// An embedder's helper with a prototype is checked against it; one
 	// without cannot be called by a verified program.
 	insns, _ := isa.Assemble("r1 = 7\ncall 1000\nexit")
 	fn := func(_ *ebpfvm.Env, r1, _, _, _, _ uint64) (uint64, error) { return r1 * 6, nil }
 	h := &ebpfvm.Helpers{}
 	h.Register(ebpfvm.Helper{ID: 1000, Name: "times6", Func: fn, Proto: &ebpfvm.HelperProto{Name: "times6", Args: [5]verifier.ArgKind{verifier.ArgAnything}}})
-	p, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Helpers: h, Verify: ebpfvm.VerifyUntrusted})
+	p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Helpers: h, Verify: ebpfvm.VerifyUntrusted}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,17 +193,17 @@ func TestVerifyHelpers(t *testing.T) {
 	}
 	bad, _ := isa.Assemble("r1 = r10\ncall 1000\nexit")
 	// (Privileged programs may pass pointers as scalars, as in the kernel.)
-	if _, err := ebpfvm.NewProgram(bad, &ebpfvm.ProgramOptions{Helpers: h, Verify: ebpfvm.VerifyUntrusted}); err == nil || !strings.Contains(err.Error(), "leaks addr") {
+	if _, err := ebpfvm.NewProgram(bad, e.Program(&ebpfvm.ProgramOptions{Helpers: h, Verify: ebpfvm.VerifyUntrusted})); err == nil || !strings.Contains(err.Error(), "leaks addr") {
 		t.Errorf("untrusted: a stack pointer passed as ArgAnything: %v", err)
 	}
 	noProto := &ebpfvm.Helpers{}
 	noProto.Register(ebpfvm.Helper{ID: 1000, Name: "times6", Func: fn})
-	if _, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Helpers: noProto, Verify: ebpfvm.VerifyPrivileged}); err == nil {
+	if _, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Helpers: noProto, Verify: ebpfvm.VerifyPrivileged})); err == nil {
 		t.Error("a helper without a prototype was accepted")
 	}
 	// The kernel's program types keep the kernel's helper availability.
 	xdp, _ := isa.Assemble("r2 = 0\ncall bpf_skb_load_bytes\nr0 = 2\nexit")
-	_, err = ebpfvm.NewProgram(xdp, &ebpfvm.ProgramOptions{Type: ebpf.XDP, Verify: ebpfvm.VerifyPrivileged})
+	_, err = ebpfvm.NewProgram(xdp, e.Program(&ebpfvm.ProgramOptions{Type: ebpf.XDP, Verify: ebpfvm.VerifyPrivileged}))
 	if err == nil || !strings.Contains(err.Error(), "cannot use helper") {
 		t.Errorf("XDP calling skb_load_bytes: %v", err)
 	}
