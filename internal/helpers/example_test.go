@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/ebpfvm/ebpfvm/internal/engine/interp"
 	"github.com/ebpfvm/ebpfvm/internal/helpers"
+	"github.com/ebpfvm/ebpfvm/internal/testing/vmengines"
 	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
@@ -27,15 +27,16 @@ func ExampleStandard() {
 		r3 = 7
 		call bpf_trace_printk
 		exit`)
-	code, err := interp.Compile(insns, &hs)
+	engine := vmengines.Reference()
+	code, err := engine.Compile(insns, &hs, true, vm.Facts{})
 	if err != nil {
 		panic(err)
 	}
-	m, _ := interp.NewMachine()
+	m, _ := engine.NewMachine()
 	defer m.Close()
 	m.Reset()
 	m.Env().CPU = 1
-	res, err := m.Run(code, [5]uint64{}, vm.RunOptions{Checked: true})
+	res, err := m.RunRepeat(code, [5]uint64{}, vm.RunOptions{Checked: true}, 1, nil)
 	if err := helpers.EndRun(m.Env()); err != nil {
 		panic(err)
 	}

@@ -4,17 +4,19 @@ import (
 	"encoding/binary"
 	"testing"
 
-	"github.com/ebpfvm/ebpfvm/internal/engine/interp"
 	"github.com/ebpfvm/ebpfvm/internal/mem"
+	"github.com/ebpfvm/ebpfvm/internal/testing/vmengines"
 	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
 
-// testVM is a machine with a 64 KiB writable buffer ("context") for calling
-// helpers directly or running small programs.
+// testVM is a machine of the reference engine with a 64 KiB writable
+// buffer ("context") for calling helpers directly or running small
+// programs.
 type testVM struct {
 	t   testing.TB
-	m   *interp.Machine
+	e   vm.Engine
+	m   vm.Machine
 	buf *mem.Buffer
 	n   int // bytes of buf in the region
 }
@@ -23,7 +25,8 @@ const vmBufSize = 64 << 10
 
 func newVM(t testing.TB) *testVM {
 	t.Helper()
-	m, err := interp.NewMachine()
+	e := vmengines.Reference()
+	m, err := e.NewMachine()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +34,7 @@ func newVM(t testing.TB) *testVM {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &testVM{t: t, m: m, buf: b, n: vmBufSize}
+	v := &testVM{t: t, e: e, m: m, buf: b, n: vmBufSize}
 	t.Cleanup(func() {
 		EndRun(m.Env())
 		m.Close()
@@ -84,11 +87,11 @@ func (v *testVM) run(src string, hs []vm.Helper) (uint64, error) {
 	for _, hp := range hs {
 		h.Register(hp)
 	}
-	code, err := interp.Compile(insns, &h)
+	code, err := v.e.Compile(insns, &h, true, vm.Facts{})
 	if err != nil {
 		v.t.Fatalf("compiling: %v", err)
 	}
 	v.reset()
-	res, err := v.m.Run(code, [5]uint64{v.buf.Addr(), uint64(v.n)}, vm.RunOptions{Checked: true})
+	res, err := v.m.RunRepeat(code, [5]uint64{v.buf.Addr(), uint64(v.n)}, vm.RunOptions{Checked: true}, 1, nil)
 	return res.R0, err
 }

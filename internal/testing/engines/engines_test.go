@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ebpfvm/ebpfvm"
+	"github.com/ebpfvm/ebpfvm/internal/testing/vmengines"
 )
 
 // TestAll: All names every engine ebpfvm has (every Engine value with a
@@ -35,6 +36,14 @@ func TestAll(t *testing.T) {
 	}
 	if !slices.Contains(names, Reference().Name) || !Reference().Checked {
 		t.Errorf("the reference %q must be one of All (%v) and run checked mode", Reference().Name, names)
+	}
+	// The tests below the root see the same engines as vm.Engine values.
+	var vmNames []string
+	for _, e := range vmengines.All() {
+		vmNames = append(vmNames, e.Name())
+	}
+	if !slices.Equal(vmNames, names) || vmengines.Reference().Name() != Reference().Name {
+		t.Errorf("vmengines: %v, reference %s; engines: %v, reference %s", vmNames, vmengines.Reference().Name(), names, Reference().Name)
 	}
 }
 
