@@ -4,7 +4,9 @@
 // program-type cases and the lifetime and concurrency tests all take their
 // engine from here.
 //
-// An engine is added in one place, the list returned by All.
+// A new engine is added to All here and to vmengines.All (the same list as
+// vm.Engine values, for the tests below the root); TestAll checks both
+// against the engines the root offers.
 package engines
 
 import (
