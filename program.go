@@ -455,6 +455,7 @@ type runner struct {
 	scratch *mem.Buffer // contexts and generic data
 	packet  *mem.Buffer // a frame in low memory for packet programs (PacketFrame)
 	tc      tailCalls
+	frames  progtype.Frames // the run's layout, reused
 	done    <-chan struct{} // the run's context's Done: closed, it is canceled
 }
 
@@ -525,7 +526,7 @@ func (p *Program) RunContext(ctx context.Context, opts *RunOptions) (RunResult, 
 		r = &runner{m: m}
 	}
 	defer pool.Put(r)
-	f, err := progtype.New(p.typ, progtype.Input{Data: opts.Data, Context: opts.Context, CtxNeed: p.ctxNeed}, r)
+	f, err := r.frames.New(p.typ, progtype.Input{Data: opts.Data, Context: opts.Context, CtxNeed: p.ctxNeed}, r)
 	if err != nil {
 		return RunResult{}, err
 	}

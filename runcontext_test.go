@@ -97,3 +97,53 @@ func testRunContextRepeat(t *testing.T, e engines.Engine) {
 		t.Fatalf("got %v after %d repeats, want context.Canceled after 3", err, done)
 	}
 }
+
+// TestRunContextSlices: a run that can be canceled but is not goes on
+// across the slices it is checked at with its state whole (registers,
+// stack, executed count): the same result as a run without a context.
+func TestRunContextSlices(t *testing.T) { engines.RunChecked(t, testRunContextSlices) }
+
+func testRunContextSlices(t *testing.T, e engines.Engine) {
+	// 300,000 iterations of 5 instructions, the counter kept on the stack.
+	insns, err := isa.Assemble(`
+		r1 = 0
+		*(u64 *)(r10 -8) = r1
+		r6 = 7
+		r1 = *(u64 *)(r10 -8)
+		r1 += 1
+		*(u64 *)(r10 -8) = r1
+		r6 += r1
+		if r1 < 300000 goto -5
+		r0 = r6
+		exit`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ebpfvm.NewProgram(insns, e.Program(&ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	want, err := p.Run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got, err := p.RunContext(ctx, nil)
+	if err != nil || got.ReturnValue != want.ReturnValue || got.Executed != want.Executed {
+		t.Fatalf("cancelable run: %d (%d executed), %v; want %d (%d executed)", got.ReturnValue, got.Executed, err, want.ReturnValue, want.Executed)
+	}
+	const sum = 7 + 300000*300001/2
+	if want.ReturnValue != sum {
+		t.Fatalf("r0 = %d, want %d", want.ReturnValue, sum)
+	}
+	// The budget still counts across slices: one instruction short fails.
+	_, err = p.RunContext(ctx, &ebpfvm.RunOptions{Budget: want.Executed - 1})
+	if !errors.Is(err, ebpfvm.ErrBudget) {
+		t.Fatalf("budget of %d: got %v, want ErrBudget", want.Executed-1, err)
+	}
+	if _, err := p.RunContext(ctx, &ebpfvm.RunOptions{Budget: want.Executed}); err != nil {
+		t.Fatalf("budget of exactly %d: %v", want.Executed, err)
+	}
+}

@@ -63,10 +63,12 @@ type xdpFrame struct {
 	userCtx bool
 }
 
-func newXDP(in Input, m Memory) (Frame, error) {
+func (fs *Frames) newXDP(in Input, m Memory) (Frame, error) {
 	size := len(in.Data)
 	headroom := xdpHeadroom
-	f := &xdpFrame{st: &xdpState{ingressIfindex: loopbackIndex}, userCtx: in.Context != nil}
+	fs.xdpSt = xdpState{ingressIfindex: loopbackIndex}
+	fs.xdp = xdpFrame{st: &fs.xdpSt, userCtx: in.Context != nil}
+	f := &fs.xdp
 	st := f.st
 	metaLen := 0
 	if in.Context != nil {
@@ -230,12 +232,13 @@ type skbFrame struct {
 	userCtx bool
 }
 
-func newSKB(t ebpf.ProgramType, in Input, m Memory) (Frame, error) {
+func (fs *Frames) newSKB(t ebpf.ProgramType, in Input, m Memory) (Frame, error) {
 	size := len(in.Data)
 	if size < ethHeaderLen || size > FrameSize-skbHeadroom-sharedInfoSize {
 		return nil, testRunError("packet of %d bytes: want %d to %d bytes", size, ethHeaderLen, FrameSize-skbHeadroom-sharedInfoSize)
 	}
-	f := &skbFrame{userCtx: in.Context != nil}
+	fs.skb = skbFrame{userCtx: in.Context != nil}
+	f := &fs.skb
 	if in.Context != nil {
 		if err := ctxIn(f.in[:], in.Context); err != nil {
 			return nil, err
@@ -256,7 +259,8 @@ func newSKB(t ebpf.ProgramType, in Input, m Memory) (Frame, error) {
 	}
 	f.buf = buf
 	copy(buf.Bytes()[skbHeadroom:], in.Data)
-	st := &skbState{l2: t == ebpf.SchedCLS || t == ebpf.SchedACT}
+	fs.skbSt = skbState{l2: t == ebpf.SchedCLS || t == ebpf.SchedACT}
+	st := &fs.skbSt
 	f.st = st
 	st.start = buf.Addr() + skbHeadroom
 	st.end = st.start + uint64(size)

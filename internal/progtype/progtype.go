@@ -61,16 +61,27 @@ type Frame interface {
 	Output() (data, ctx []byte)
 }
 
+// Frames holds the frames of one runner, reused from run to run so that
+// laying a run out allocates nothing. A Frame that New returns is valid
+// until the next call of New.
+type Frames struct {
+	blob  blobFrame
+	xdp   xdpFrame
+	xdpSt xdpState
+	skb   skbFrame
+	skbSt skbState
+}
+
 // New checks a test run of a program of type t as BPF_PROG_TEST_RUN does
 // and lays it out in m.
-func New(t ebpf.ProgramType, in Input, m Memory) (Frame, error) {
+func (fs *Frames) New(t ebpf.ProgramType, in Input, m Memory) (Frame, error) {
 	switch {
 	case t == ebpf.XDP:
-		return newXDP(in, m)
+		return fs.newXDP(in, m)
 	case slices.Contains(skbTypes, t):
-		return newSKB(t, in, m)
+		return fs.newSKB(t, in, m)
 	}
-	return newBlob(t, in, m)
+	return fs.newBlob(t, in, m)
 }
 
 // skbTypes are the program types whose context is an __sk_buff.
@@ -154,7 +165,7 @@ type blobFrame struct {
 // such rule, a verified program that may access more context than it was
 // given gets it zero-padded: it runs unchecked, so the memory it was proven
 // to stay in must exist.
-func newBlob(t ebpf.ProgramType, in Input, m Memory) (Frame, error) {
+func (fs *Frames) newBlob(t ebpf.ProgramType, in Input, m Memory) (Frame, error) {
 	if err := checkContextSize(t, len(in.Context), in.CtxNeed); err != nil {
 		return nil, err
 	}
@@ -165,7 +176,8 @@ func newBlob(t ebpf.ProgramType, in Input, m Memory) (Frame, error) {
 		return nil, fmt.Errorf("allocating run memory: %w", err)
 	}
 	b := buf.Bytes()[:cap(buf.Bytes())]
-	f := &blobFrame{ctx: b[:ctxLen], data: b[ctxLen:n], ctxAddr: buf.Addr(), ctxLen: ctxLen, have: len(in.Context)}
+	fs.blob = blobFrame{ctx: b[:ctxLen], data: b[ctxLen:n], ctxAddr: buf.Addr(), ctxLen: ctxLen, have: len(in.Context)}
+	f := &fs.blob
 	clear(f.ctx[copy(f.ctx, in.Context):])
 	copy(f.data, in.Data)
 	f.dataAddr = f.ctxAddr + uint64(ctxLen)

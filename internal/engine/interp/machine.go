@@ -39,6 +39,8 @@ type Machine struct {
 	budget    uint64          // where the loop next stops to check: limit, or the end of a cancel slice
 	limit     uint64          // the run's budget
 	done      <-chan struct{} // closed: the run is canceled
+	sliced    bool            // loop re-entered after a cancel slice: its state is here
+	regs      [16]uint64      // the registers across a cancel slice
 	checked   bool            // this run tests memory accesses: it entered checked code
 	mayGoto   vm.MayGotoMode
 	clock     func() int64 // monotonic nanoseconds, for timed may_goto

@@ -220,20 +220,28 @@ func (m *Machine) canceled() bool {
 	}
 }
 
-// sliceOver is the loop's stop at budget (m.pc, m.steps as suspend
-// stored them): the run's budget is exhausted, or it was canceled, or it
-// goes on for another slice.
+// errSliceOver is how the loop leaves at the end of a cancel slice that
+// does not end the run: run re-enters it.
+var errSliceOver = errors.New("cancel slice over")
+
+// sliceOver is the loop's stop at budget, before the instruction before
+// next: the run's budget is exhausted, or it was canceled, or it goes on
+// for another slice. To go on, the loop returns errSliceOver with its
+// state in the machine (the instruction not yet executed nor counted), and
+// run re-enters it: the loop keeps no value live across a call here, which
+// would cost a spill on every instruction.
 //
 //go:noinline
-func (m *Machine) sliceOver() (vm.Result, error) {
+func (m *Machine) sliceOver(next int, steps uint64) (vm.Result, error) {
 	switch {
-	case m.steps > m.limit:
-		return m.failAt(m.pc, m.steps, vm.ErrBudget)
+	case steps > m.limit:
+		return m.failAt(next, steps, vm.ErrBudget)
 	case m.canceled():
-		return m.failAt(m.pc, m.steps, vm.ErrCanceled)
+		return m.failAt(next, steps, vm.ErrCanceled)
 	}
+	m.pc, m.steps = next-1, steps-1 // m.regs: the loop saved them
 	m.budget = m.sliceEnd()
-	return vm.Result{}, nil
+	return vm.Result{Steps: steps - 1}, errSliceOver
 }
 
 // enterFrame starts a function invocation in frame depth: a fresh may_goto
@@ -302,6 +310,10 @@ func (m *Machine) run(c *Code, pc, base int, args [5]uint64) (vm.Result, error) 
 		m.dirty = base + 1
 	}
 	res, err := m.loop(c, pc, base, args)
+	for err == errSliceOver {
+		m.sliced = true
+		res, err = m.loop(c, pc, base, args)
+	}
 	m.steps = res.Steps
 	return res, err
 }
@@ -323,20 +335,24 @@ func (m *Machine) run(c *Code, pc, base int, args [5]uint64) (vm.Result, error) 
 func (m *Machine) loop(c *Code, pc, base int, args [5]uint64) (vm.Result, error) {
 	var r [16]uint64
 	r[1], r[2], r[3], r[4], r[5] = args[0], args[1], args[2], args[3], args[4]
-	r[10] = m.StackTop() - uint64(base)*vm.StackSize
-	m.code, m.depth = c, base
-	code := c.insns
+	if m.sliced {
+		// Re-entered after a cancel slice (see sliceOver): the state
+		// is the machine's.
+		m.sliced = false
+		r, pc = m.regs, m.pc
+	} else {
+		r[10] = m.StackTop() - uint64(base)*vm.StackSize
+		m.code, m.depth = c, base
+	}
+	code := m.code.insns
 	steps, budget, checked := m.steps, m.budget, m.checked
 	for {
 		in := &code[pc]
 		pc++
 		steps++
 		if steps > budget {
-			m.suspend(pc, steps)
-			if res, err := m.sliceOver(); err != nil {
-				return res, err
-			}
-			pc, steps, budget, checked, code = m.resume()
+			m.regs = r
+			return m.sliceOver(pc, steps)
 		}
 		switch in.op {
 		// ALU64, immediate.
