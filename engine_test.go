@@ -5,8 +5,11 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/cilium/ebpf"
+
 	"github.com/ebpfvm/ebpfvm"
 	"github.com/ebpfvm/ebpfvm/isa"
+	"github.com/ebpfvm/ebpfvm/verifier"
 )
 
 // TestParseEngine: the names the command line takes, and the refusals.
@@ -68,5 +71,33 @@ func TestCollectionOptionsFromSpec(t *testing.T) {
 		if !errors.Is(err, syscall.EINVAL) {
 			t.Errorf("Programs.%s set: got %v, want EINVAL", name, err)
 		}
+	}
+}
+
+// TestVerifyTakesProgramSettings: VerifyInstructions and VerifySpec take
+// the rules and budget from ProgramOptions (declared once), and refuse
+// what verifies nothing.
+func TestVerifyTakesProgramSettings(t *testing.T) {
+	leak, _ := isa.Assemble("r0 = r10\nexit")
+	if _, err := ebpfvm.VerifyInstructions(leak, &ebpfvm.ProgramOptions{}, nil); err != nil {
+		t.Fatalf("privileged: %v", err)
+	}
+	if _, err := ebpfvm.VerifyInstructions(leak, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyUntrusted}, nil); err == nil {
+		t.Fatal("untrusted: a pointer leak was accepted")
+	}
+	if _, err := ebpfvm.VerifyInstructions(leak, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone}, nil); err == nil {
+		t.Fatal("VerifyNone: accepted, want an error")
+	}
+	loop, _ := isa.Assemble("r0 = 0\nr0 += 1\nif r0 < 10 goto -2\nexit")
+	_, err := ebpfvm.VerifyInstructions(loop, &ebpfvm.ProgramOptions{VerifierBudget: verifier.Budget{Insns: 5}}, nil)
+	if err == nil {
+		t.Fatal("a budget of 5 processed instructions was not applied")
+	}
+	spec, err := ebpf.LoadCollectionSpec("testdata/globalfunc/globalfunc.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ebpfvm.VerifySpec(spec, "count", &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{Type: ebpf.XDP}}, nil); !errors.Is(err, syscall.EINVAL) {
+		t.Fatalf("VerifySpec with Programs.Type: got %v, want EINVAL", err)
 	}
 }

@@ -75,7 +75,7 @@ func TestGlobalFuncFixtures(t *testing.T) {
 				t.Errorf("%s/%s: not in globalFuncVerdicts", obj, name)
 				continue
 			}
-			res, err := ebpfvm.VerifySpec(spec, name, &ebpfvm.VerifyOptions{LogLevel: 1})
+			res, err := ebpfvm.VerifySpec(spec, name, nil, &ebpfvm.VerifyOptions{LogLevel: 1})
 			checkGlobalVerdict(t, obj+"/"+name+": ebpfvm", err == nil, errLog(err), want.err, want.validating)
 			if err != nil && !errors.As(err, new(*verifier.Error)) {
 				t.Errorf("%s/%s: %v", obj, name, err)

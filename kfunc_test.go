@@ -89,7 +89,7 @@ func TestKfuncELFRejected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = VerifySpec(spec, "short_buffer", &VerifyOptions{Mode: VerifyPrivileged, Helpers: testKfuncHelpers(t, true)})
+	_, err = VerifySpec(spec, "short_buffer", &CollectionOptions{Programs: ProgramOptions{Verify: VerifyPrivileged, Helpers: testKfuncHelpers(t, true)}}, nil)
 	if !errors.As(err, &ve) || ve.Insn != 6 || ve.Msg != want {
 		t.Fatalf("VerifySpec: got %v", err)
 	}

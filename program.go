@@ -165,7 +165,7 @@ func NewProgram(insns []isa.Instruction, opts *ProgramOptions) (*Program, error)
 	var vres *verifier.Result
 	if opts.Verify != VerifyNone {
 		var err error
-		if vres, err = VerifyInstructions(insns, opts, &VerifyOptions{Mode: opts.Verify, Budget: opts.VerifierBudget}); err != nil {
+		if vres, err = VerifyInstructions(insns, opts, nil); err != nil {
 			return nil, err
 		}
 	}

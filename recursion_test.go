@@ -24,7 +24,7 @@ func TestCallbackRecursion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := ebpfvm.VerifySpec(spec, "xdp_loop_recursion", nil)
+	res, err := ebpfvm.VerifySpec(spec, "xdp_loop_recursion", nil, nil)
 	var ve *verifier.Error
 	if !errors.As(err, &ve) || ve.Msg != want {
 		t.Fatalf("ebpfvm: %v, want %q", err, want)

@@ -148,30 +148,33 @@ func (h helperProtos) Helper(id int32) *verifier.HelperProto {
 	return h.base.Helper(id)
 }
 
-// VerifyOptions describe a program to VerifySpec.
+// VerifyOptions are what VerifySpec and VerifyInstructions report beyond
+// the verdict. The program's own settings (the verifier's rules, its
+// budget, the embedder's helpers) are those it would be loaded with:
+// ProgramOptions.Verify, VerifierBudget and Helpers, declared once there.
 type VerifyOptions struct {
-	// Mode is the set of rules: VerifyPrivileged (the zero value) or
-	// VerifyUntrusted.
-	Mode VerifyMode
 	// LogLevel: 0 none, 1 the failing path and the error, 2 every
 	// instruction with the register state.
 	LogLevel int
-	// Helpers are the embedder's helpers, as in CollectionOptions.
-	Helpers *Helpers
-	// Budget bounds the verifier's work (processed instructions, the
-	// verifier budget, in Budget.Insns; states, memory, time); zero
-	// fields are the kernel's limits.
-	Budget verifier.Budget
 }
 
 // VerifySpec verifies one program of a collection spec, with the
-// collection's maps, as NewCollection does unless CollectionOptions.Programs.Verify
-// is VerifyNone: what BPF_PROG_LOAD of the program would say. The error is a
+// collection's maps, as NewCollection with opts does: what BPF_PROG_LOAD
+// of the program would say. opts.Programs gives the rules (Verify: the
+// zero value is VerifyPrivileged; VerifyNone verifies nothing and is an
+// error), the budget and the embedder's helpers. The error is a
 // *verifier.Error when the verifier rejects the program.
-func VerifySpec(spec *ebpf.CollectionSpec, prog string, opts *VerifyOptions) (*verifier.Result, error) {
+func VerifySpec(spec *ebpf.CollectionSpec, prog string, opts *CollectionOptions, vo *VerifyOptions) (*verifier.Result, error) {
 	if opts == nil {
-		opts = &VerifyOptions{}
+		opts = &CollectionOptions{}
 	}
+	if vo == nil {
+		vo = &VerifyOptions{}
+	}
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	po := &opts.Programs
 	ps := spec.Programs[prog]
 	if ps == nil {
 		return nil, fmt.Errorf("no program %q in the collection", prog)
@@ -184,20 +187,20 @@ func VerifySpec(spec *ebpf.CollectionSpec, prog string, opts *VerifyOptions) (*v
 		}
 		vmaps[name] = m
 	}
-	linked, err := loader.LinkKfuncs(ps, kfuncResolver(opts.Helpers))
+	linked, err := loader.LinkKfuncs(ps, kfuncResolver(po.Helpers))
 	if err != nil {
 		return nil, err
 	}
-	vo, err := specVerifierOptions(ps, linked, vmaps, opts.Helpers)
+	vopts, err := specVerifierOptions(ps, linked, vmaps, po.Helpers)
 	if err != nil {
 		return nil, err
 	}
-	if vo.Mode, err = opts.Mode.verifierMode(); err != nil {
+	if vopts.Mode, err = po.Verify.verifierMode(); err != nil {
 		return nil, err
 	}
-	vo.LogLevel = opts.LogLevel
-	vo.Budget = opts.Budget
-	return verifier.Verify(linked.Insns, vo)
+	vopts.LogLevel = vo.LogLevel
+	vopts.Budget = po.VerifierBudget
+	return verifier.Verify(linked.Insns, vopts)
 }
 
 // specVerifierOptions are the verifier's options for a linked program of
@@ -230,10 +233,11 @@ func specVerifierOptions(ps *ebpf.ProgramSpec, linked *loader.Program, vmaps map
 }
 
 // VerifyInstructions verifies a program given as instructions, as
-// NewProgram does: opts gives the program type, the embedder's helpers,
-// the maps its ld_imm64 instructions refer to, the generic type's context
-// size and the license (opts.Verify is ignored); vo the rules and the log
-// level. The error is a *verifier.Error when the verifier rejects the
+// NewProgram with opts does: opts gives the rules (Verify: the zero value
+// is VerifyPrivileged; VerifyNone verifies nothing and is an error), the
+// budget, the program type, the embedder's helpers, the maps its ld_imm64
+// instructions refer to, the generic type's context size and the
+// license; vo the log level. The error is a *verifier.Error when the verifier rejects the
 // program.
 func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *VerifyOptions) (*verifier.Result, error) {
 	if opts == nil {
@@ -245,7 +249,7 @@ func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *Verif
 	if vo == nil {
 		vo = &VerifyOptions{}
 	}
-	mode, err := vo.Mode.verifierMode()
+	mode, err := opts.Verify.verifierMode()
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +277,7 @@ func VerifyInstructions(insns []isa.Instruction, opts *ProgramOptions, vo *Verif
 		Maps:     vmaps,
 		GPL:      gplCompatible(opts.License),
 		Kfuncs:   kfuncProtos{opts.Helpers},
-		Budget:   vo.Budget,
+		Budget:   opts.VerifierBudget,
 	})
 }
 

@@ -53,7 +53,7 @@ func verifyCorpusProgram(t testing.TB, st corpus.VerifierStat, logLevel int) (*v
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ebpfvm.VerifySpec(spec, st.Program, &ebpfvm.VerifyOptions{Mode: ebpfvm.VerifyPrivileged, LogLevel: logLevel})
+	return ebpfvm.VerifySpec(spec, st.Program, nil, &ebpfvm.VerifyOptions{LogLevel: logLevel})
 }
 
 // TestVerifyCorpusAgreement gives every program of testdata/corpus to
@@ -242,7 +242,7 @@ func BenchmarkVerifyCorpus(b *testing.B) {
 	for range b.N {
 		for i, p := range progs {
 			start := time.Now()
-			res, err := ebpfvm.VerifySpec(p.spec, p.st.Program, nil)
+			res, err := ebpfvm.VerifySpec(p.spec, p.st.Program, nil, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

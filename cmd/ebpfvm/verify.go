@@ -59,16 +59,17 @@ func cmdVerify(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	vo := &ebpfvm.VerifyOptions{Mode: ebpfvm.VerifyPrivileged, LogLevel: *logLevel}
-	vo.Budget.Insns = *maxInsns
+	vo := &ebpfvm.VerifyOptions{LogLevel: *logLevel}
+	po := ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyPrivileged}
+	po.VerifierBudget.Insns = *maxInsns
 	if *untrusted {
-		vo.Mode = ebpfvm.VerifyUntrusted
+		po.Verify = ebpfvm.VerifyUntrusted
 	}
 	if obj.raw != nil {
 		if _, err := obj.programName(progName); err != nil {
 			return err
 		}
-		res, err := ebpfvm.VerifyInstructions(obj.raw, &ebpfvm.ProgramOptions{Type: pt, ContextSize: *ctxSize}, vo)
+		res, err := ebpfvm.VerifyInstructions(obj.raw, &ebpfvm.ProgramOptions{Type: pt, ContextSize: *ctxSize, Verify: po.Verify, VerifierBudget: po.VerifierBudget}, vo)
 		return budgetHint(report(stdout, "", res, err), *maxInsns)
 	}
 	names := []string{progName}
@@ -92,7 +93,7 @@ func cmdVerify(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintf(stdout, "program %s:\n", n)
 		}
-		res, err := ebpfvm.VerifySpec(obj.spec, n, vo)
+		res, err := ebpfvm.VerifySpec(obj.spec, n, &ebpfvm.CollectionOptions{Programs: po}, vo)
 		if err := report(stdout, n, res, err); err != nil {
 			if len(names) == 1 {
 				return budgetHint(err, *maxInsns)
