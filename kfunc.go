@@ -1,9 +1,50 @@
 package ebpfvm
 
 import (
+	"sync"
+
+	"github.com/ebpfvm/ebpfvm/internal/helpers"
 	"github.com/ebpfvm/ebpfvm/internal/loader"
+	"github.com/ebpfvm/ebpfvm/internal/vm"
 	"github.com/ebpfvm/ebpfvm/verifier"
 )
+
+// Built-in kfuncs: kernel kfuncs that ebpfvm implements and gives every
+// program, of every type, without registration, as Linux gives them to
+// every program type: the numeric open-coded iterator
+// (bpf_iter_num_new/next/destroy, used by bpf_for and bpf_repeat). Their
+// IDs are reserved; a kfunc the embedder registers under one of these
+// IDs, or under one of these names, takes precedence.
+const (
+	KfuncIterNumNew     int32 = 0x7fff_0001
+	KfuncIterNumNext    int32 = 0x7fff_0002
+	KfuncIterNumDestroy int32 = 0x7fff_0003
+)
+
+// builtinKfuncs is the set of built-in kfuncs, made once.
+var builtinKfuncs = sync.OnceValue(func() *vm.Helpers {
+	h := &vm.Helpers{}
+	pNew, pNext, pDestroy := verifier.IterNumKfuncs()
+	for _, k := range []vm.Helper{
+		{ID: KfuncIterNumNew, Name: pNew.Name, Func: helpers.IterNumNew, Proto: pNew},
+		{ID: KfuncIterNumNext, Name: pNext.Name, Func: helpers.IterNumNext, Proto: pNext},
+		{ID: KfuncIterNumDestroy, Name: pDestroy.Name, Func: helpers.IterNumDestroy, Proto: pDestroy},
+	} {
+		if err := h.RegisterKfunc(k); err != nil {
+			panic(err) // a Func is missing: a bug here
+		}
+	}
+	return h
+})
+
+// lookupKfunc finds the kfunc with this ID among the embedder's, then the
+// built-in ones.
+func lookupKfunc(user *Helpers, id int32) (vm.Helper, bool) {
+	if hp, ok := user.vm().LookupKfunc(id); ok {
+		return hp, true
+	}
+	return builtinKfuncs().LookupKfunc(id)
+}
 
 // Kfuncs are registered with Helpers.RegisterKfunc under an ID and a name.
 // ELF objects call them by name (extern ... __ksym in C): the loader gives
@@ -16,6 +57,12 @@ import (
 func kfuncResolver(h *Helpers) loader.KfuncResolver {
 	return func(name string) (int32, error) {
 		hp, ok, err := h.vm().KfuncByName(name)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			hp, ok, err = builtinKfuncs().KfuncByName(name)
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -33,7 +80,7 @@ func kfuncResolver(h *Helpers) loader.KfuncResolver {
 type kfuncProtos struct{ user *Helpers }
 
 func (k kfuncProtos) Kfunc(id int32) (string, *verifier.HelperProto, bool) {
-	hp, ok := k.user.vm().LookupKfunc(id)
+	hp, ok := lookupKfunc(k.user, id)
 	if !ok {
 		return "", nil, false
 	}

@@ -197,6 +197,7 @@ func compileProgram(engine vm.Engine, insns []isa.Instruction, opts *ProgramOpti
 	if opts.Type != ebpf.UnspecifiedProgram {
 		h = newStandardHelpers(opts.TraceOutput)
 	}
+	h.set.Merge(builtinKfuncs())
 	if opts.Helpers != nil {
 		h.set.Merge(&opts.Helpers.set)
 	}

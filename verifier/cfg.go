@@ -301,13 +301,13 @@ func (v *verifier) checkCFG() error {
 			if i+1 < n {
 				v.prune[i+1] = true
 			}
-			if uint8(in.Src) == isa.CallLocal || v.isCallbackCall(i) {
+			if uint8(in.Src) == isa.CallLocal || v.isCallbackCall(i) || v.isIterNextCall(i) {
 				v.prune[i] = true
 			}
 			if t := i + 1 + int(in.Imm); uint8(in.Src) == isa.CallLocal && t >= 0 && t < n {
 				v.prune[t] = true // a branch edge (push_insn's BRANCH)
 			}
-			v.force[i] = v.isCallbackCall(i)
+			v.force[i] = v.isCallbackCall(i) || v.isIterNextCall(i)
 		case in.Opcode == isa.OpMayGoto:
 			v.prune[i] = true
 			v.force[i] = true

@@ -64,6 +64,8 @@ type HelperProto struct {
 	// Privileged: only available in privileged mode (CAP_BPF/CAP_PERFMON
 	// helpers of the kernel's bpf_base_func_proto).
 	Privileged bool
+	// Iter makes a kfunc one of an open-coded iterator's (iter.go).
+	Iter *IterKfunc
 }
 
 // HelperSet gives the prototype of a helper by its ID, or nil when the

@@ -94,6 +94,9 @@ func (v *verifier) checkKfuncCall(idx int, in isa.Instruction) (int, bool, error
 	if p == nil {
 		return 0, false, v.errf(idx, "calling kernel function %s is not allowed", name)
 	}
+	if p.Iter != nil {
+		return v.checkIterCall(idx, p)
+	}
 	if err := kfuncProtoError(p); err != "" {
 		return 0, false, v.errf(idx, "kfunc %s#%d has an invalid prototype: %s", name, in.Imm, err)
 	}

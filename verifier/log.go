@@ -161,7 +161,7 @@ func regString(f *funcState, r *reg) string {
 	return b.String()
 }
 
-var slotChars = [...]byte{stackInvalid: '?', stackSpill: 'r', stackMisc: 'm', stackZero: '0'}
+var slotChars = [...]byte{stackInvalid: '?', stackSpill: 'r', stackMisc: 'm', stackZero: '0', stackIter: 'i'}
 
 // stateString is print_verifier_state; all=false prints only what the
 // current instruction touched.
@@ -204,7 +204,9 @@ func (v *verifier) stateString(f *funcState, all bool) string {
 		if !all {
 			w = "_w"
 		}
-		if s.isSpill() {
+		if s.isIter() {
+			fmt.Fprintf(&b, " fp%d%s=%s", (-i-1)*8, w, s.iter.String())
+		} else if s.isSpill() {
 			j := 0
 			for j < 8 && s.kinds[j] != stackSpill {
 				j++

@@ -513,6 +513,9 @@ func (v *verifier) stackWrite(idx, regno, off, size, valueReg int, imm *int32) e
 		v.pushHist(spill, nil)
 	default:
 		kind := stackMisc
+		if s.isIter() {
+			s.scrubIter()
+		}
 		if s.isSpill() || s.kinds[7] == stackSpill {
 			for i := range s.kinds {
 				if s.kinds[i] == stackSpill {
@@ -771,6 +774,9 @@ func (v *verifier) checkStackRange(idx, regno, off, size int, write, zeroOK, raw
 		for i := minOff; i < maxOff+size; i++ {
 			spi := (-i - 1) / 8
 			s := &f.stack[spi]
+			if s.isIter() {
+				s.scrubIter()
+			}
 			if s.isSpill() {
 				s.spill = reg{}
 				for j := range s.kinds {

@@ -147,6 +147,14 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 				v.loopHit(cp, cp, idx, prev)
 				return true, nil
 			}
+			if v.isIterNextCall(idx) {
+				// Another iteration of an open-coded iterator loop.
+				if v.statesEqual(cp.st, cur, idx, cmpRange) && v.iterActiveAt(cur) {
+					v.loopHit(cp, cp, idx, prev)
+					return true, nil
+				}
+				continue
+			}
 			if v.isCallbackCall(idx) {
 				if v.statesEqual(cp.st, cur, idx, cmpRange) {
 					v.loopHit(cp, cp, idx, prev)
@@ -154,7 +162,7 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 				}
 				continue
 			}
-			if cp.st.mayGotoDepth == cur.mayGotoDepth && cp.st.cbUnrollDepth == cur.cbUnrollDepth && v.statesEqual(cp.st, cur, idx, cmpExact) {
+			if cp.st.mayGotoDepth == cur.mayGotoDepth && cp.st.cbUnrollDepth == cur.cbUnrollDepth && v.statesEqual(cp.st, cur, idx, cmpExact) && !iterDepthsDiffer(cp.st, cur) {
 				return false, v.errf(idx, "infinite loop detected at insn %d", idx)
 			}
 			if !force && v.jmpsProcessed-v.prevJmps < 20 && v.processed-v.prevInsns < 100 {
@@ -500,6 +508,9 @@ func (v *verifier) stacksafe(of, cf *funcState, ids *idMap, mode cmpMode) bool {
 			if os.isSpill() && !v.regsafe(&os.spill, &cs.spill, ids, cmpExact) {
 				return false
 			}
+			if os.isIter() && !iterSlotsEqual(os, cs, ids) {
+				return false
+			}
 			continue
 		}
 		if mode == cmpNotExact && spi < 64 && of.read&(1<<spi) == 0 {
@@ -536,6 +547,9 @@ func (v *verifier) stacksafe(of, cf *funcState, ids *idMap, mode cmpMode) bool {
 			}
 		}
 		if os.kinds[7] == stackSpill && !v.regsafe(&os.spill, &cs.spill, ids, mode) {
+			return false
+		}
+		if os.isIter() && !iterSlotsEqual(os, cs, ids) {
 			return false
 		}
 	}

@@ -133,6 +133,7 @@ const (
 	stackSpill                // part of a spilled register
 	stackMisc                 // some scalar data
 	stackZero                 // known zero
+	stackIter                 // part of an open-coded iterator (iter.go)
 )
 
 // slot is 8 bytes of stack: the kind of each byte and, for spills, the
@@ -140,6 +141,8 @@ const (
 type slot struct {
 	kinds [8]uint8
 	spill reg
+	// iter is the iterator whose first slot this is (kinds all stackIter).
+	iter iterSlot
 }
 
 func (s *slot) isSpill() bool { return s.kinds[7] == stackSpill }
