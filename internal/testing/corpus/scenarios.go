@@ -46,6 +46,7 @@ func Scenarios() []*Scenario {
 	all = append(all, mapScenarios()...)
 	all = append(all, adjustScenarios()...)
 	all = append(all, callbackScenarios()...)
+	all = append(all, iterScenarios()...)
 	return all
 }
 
