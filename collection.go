@@ -42,10 +42,12 @@ type CollectionOptions struct {
 	// reject it. libbpf's autoload flag does the same for programs
 	// (bpf_program__set_autoload), though libbpf creates every map.
 	Load []string
-	// MemoryLimit, when not nil, is charged for every map the collection
-	// creates (see MemoryLimit); creating one past the limit fails with
-	// ENOMEM.
-	MemoryLimit *MemoryLimit
+	// Maps are the settings of the maps the collection creates: its
+	// MemoryLimit, when not nil, is charged for every one of them (see
+	// MemoryLimit); creating one past the limit fails with ENOMEM. The
+	// maps have a slot for each of the programs' CPUs
+	// (Programs.NumCPU): setting Maps.NumCPU too is an error.
+	Maps MapOptions
 }
 
 // check refuses program settings that the spec decides.
@@ -60,6 +62,8 @@ func (o *CollectionOptions) check() error {
 		return fmt.Errorf("CollectionOptions.Programs.License is set: the object's license section gives it: %w", syscall.EINVAL)
 	case po.Maps != nil:
 		return fmt.Errorf("CollectionOptions.Programs.Maps is set: the collection's programs use its maps: %w", syscall.EINVAL)
+	case o.Maps.NumCPU != 0:
+		return fmt.Errorf("CollectionOptions.Maps.NumCPU is set: the collection's maps have a slot for each of its programs' CPUs (Programs.NumCPU): %w", syscall.EINVAL)
 	}
 	return po.check()
 }
@@ -111,7 +115,7 @@ func NewCollection(spec *ebpf.CollectionSpec, opts *CollectionOptions) (_ *Colle
 		}
 	}()
 	for _, name := range mapNames {
-		m, err := createMap(name, spec.Maps[name], cpus, opts.MemoryLimit)
+		m, err := createMap(name, spec.Maps[name], cpus, opts.Maps.MemoryLimit)
 		if err != nil {
 			return nil, fmt.Errorf("map %s: %w", name, err)
 		}

@@ -72,6 +72,10 @@ func TestCollectionOptionsFromSpec(t *testing.T) {
 			t.Errorf("Programs.%s set: got %v, want EINVAL", name, err)
 		}
 	}
+	_, err := ebpfvm.LoadCollection("testdata/globalfunc/globalfunc.o", &ebpfvm.CollectionOptions{Maps: ebpfvm.MapOptions{NumCPU: 2}})
+	if !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("Maps.NumCPU set: got %v, want EINVAL", err)
+	}
 }
 
 // TestVerifyTakesProgramSettings: VerifyInstructions and VerifySpec take

@@ -24,7 +24,7 @@ func TestHugeMapsRefused(t *testing.T) {
 	} {
 		limit := ebpfvm.NewMemoryLimit(1 << 30)
 		coll, err := ebpfvm.NewCollection(&ebpf.CollectionSpec{Maps: map[string]*ebpf.MapSpec{ms.Name: ms}},
-			&ebpfvm.CollectionOptions{MemoryLimit: limit})
+			&ebpfvm.CollectionOptions{Maps: ebpfvm.MapOptions{MemoryLimit: limit}})
 		coll.Close()
 		if !errors.Is(err, syscall.ENOMEM) || !strings.Contains(err.Error(), ms.Name) {
 			t.Errorf("%s: %v, want ENOMEM naming the map", ms.Name, err)
@@ -43,14 +43,14 @@ func TestHugeMapsRefused(t *testing.T) {
 }
 
 // TestMemoryLimit: a collection's maps are charged against its
-// MemoryLimit, shared by collections; closing returns the charge.
+// Maps.MemoryLimit, shared by collections; closing returns the charge.
 func TestMemoryLimit(t *testing.T) {
 	spec := &ebpf.CollectionSpec{Maps: map[string]*ebpf.MapSpec{
 		"a": {Type: ebpf.Array, KeySize: 4, ValueSize: 1024, MaxEntries: 512},
 		"h": {Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: 128},
 	}}
 	limit := ebpfvm.NewMemoryLimit(1 << 20)
-	c1, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}, MemoryLimit: limit})
+	c1, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}, Maps: ebpfvm.MapOptions{MemoryLimit: limit}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestMemoryLimit(t *testing.T) {
 	if one < 512*1024 || one > 1<<20 {
 		t.Fatalf("one collection charged %d bytes, want at least the array's %d", one, 512*1024)
 	}
-	_, err = ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}, MemoryLimit: limit})
+	_, err = ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}, Maps: ebpfvm.MapOptions{MemoryLimit: limit}})
 	if !errors.Is(err, syscall.ENOMEM) || !strings.Contains(err.Error(), "memory limit 1048576 bytes") {
 		t.Errorf("second collection: %v, want ENOMEM saying the limit", err)
 	}
@@ -74,7 +74,7 @@ func TestMemoryLimit(t *testing.T) {
 	if limit.Used() != 0 {
 		t.Errorf("%d bytes charged after Close", limit.Used())
 	}
-	c2, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}, MemoryLimit: limit})
+	c2, err := ebpfvm.NewCollection(spec, &ebpfvm.CollectionOptions{Programs: ebpfvm.ProgramOptions{NumCPU: 2}, Maps: ebpfvm.MapOptions{MemoryLimit: limit}})
 	if err != nil {
 		t.Fatalf("after Close, the budget is back: %v", err)
 	}
