@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cilium/ebpf/btf"
+
 	"github.com/ebpfvm/ebpfvm/internal/testing/kernel"
 	"github.com/ebpfvm/ebpfvm/isa"
 )
@@ -162,7 +164,47 @@ func (c *corpusCase) options() *Options {
 	if !ok {
 		pt = Generic(64)
 	}
-	return &Options{Type: pt, Mode: c.mode, Maps: c.maps, GPL: c.gpl, FuncInfo: c.funcInfo}
+	return &Options{Type: pt, Mode: c.mode, Maps: c.maps, GPL: c.gpl, FuncInfo: c.funcInfo, Kfuncs: corpusKfuncs}
+}
+
+// corpusKfuncs are the kfuncs corpus files may call, by the IDs they call
+// them with ("call bpf_iter_num_next#2"); for the kernel, the calls get
+// the kernel's BTF IDs of the same names (kernelKfuncIDs).
+var corpusKfuncs = func() KfuncMap {
+	n, next, destroy := IterNumKfuncs()
+	return KfuncMap{1: n, 2: next, 3: destroy}
+}()
+
+// kernelKfuncIDs rewrites the corpus's kfunc IDs into the running
+// kernel's BTF IDs of the same kfuncs (from /sys/kernel/btf/vmlinux).
+func kernelKfuncIDs(insns []isa.Instruction) error {
+	var spec *btf.Spec
+	for i := range insns {
+		in := &insns[i]
+		if in.Opcode != isa.OpCall || uint8(in.Src) != isa.CallKfunc {
+			continue
+		}
+		p, ok := corpusKfuncs[in.Imm]
+		if !ok {
+			continue
+		}
+		if spec == nil {
+			var err error
+			if spec, err = btf.LoadKernelSpec(); err != nil {
+				return fmt.Errorf("kernel BTF: %v", err)
+			}
+		}
+		var fn *btf.Func
+		if err := spec.TypeByName(p.Name, &fn); err != nil {
+			return fmt.Errorf("kernel BTF: %s: %v", p.Name, err)
+		}
+		id, err := spec.TypeID(fn)
+		if err != nil {
+			return err
+		}
+		in.Imm = int32(id)
+	}
+	return nil
 }
 
 // kernelVerdict loads the case into the kernel: nil log and an error when
@@ -196,6 +238,9 @@ func (c *corpusCase) kernelVerdict() (accepted bool, log string, err error) {
 				in.Imm = int32(fds[in.Imm])
 			}
 		}
+	}
+	if err := kernelKfuncIDs(insns); err != nil {
+		return false, "", err
 	}
 	lic := "GPL"
 	if !c.gpl {

@@ -1,0 +1,15 @@
+# type: xdp
+# expect: reject
+# error: expected an initialized iter_num as arg #0
+# a store over the iterator turns it into data
+r1 = r10
+r1 += -8
+w2 = 0
+w3 = 10
+call bpf_iter_num_new#1
+*(u32 *)(r10 -4) = 7
+r1 = r10
+r1 += -8
+call bpf_iter_num_destroy#3
+r0 = 0
+exit
