@@ -152,7 +152,7 @@ var errIterRange = errors.New("iterator slots beyond the allocated stack")
 // kernel prints before its own.
 func (v *verifier) iterSPI(idx int, r *reg, it *IterKfunc) (int, error) {
 	if !r.vo.isConst() {
-		return 0, v.errf(idx, "%s has to be at a constant offset", r.typeName())
+		return 0, v.errf(idx, "iter has to be at a constant offset")
 	}
 	off := int(r.off) + int(r.vo.value)
 	nr := it.Size / 8
