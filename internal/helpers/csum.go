@@ -38,8 +38,9 @@ func csumPartial(b []byte, seed uint32) uint32 {
 	return r
 }
 
-// csumAdd is the kernel's csum_add: a 32-bit end-around-carry addition.
-func csumAdd(a, b uint32) uint32 {
+// CsumAdd is the kernel's csum_add: a 32-bit end-around-carry addition
+// (the packet helpers' checksum updates use it too).
+func CsumAdd(a, b uint32) uint32 {
 	r := a + b
 	if r < a {
 		r++
@@ -65,7 +66,7 @@ func CsumDiff(from, to []byte, seed uint32) uint64 {
 	sum := seed
 	switch {
 	case len(from) > 0 && len(to) > 0:
-		sum = csumAdd(csumPartial(to, seed), ^csumPartial(from, 0))
+		sum = CsumAdd(csumPartial(to, seed), ^csumPartial(from, 0))
 	case len(to) > 0:
 		sum = csumPartial(to, seed)
 	case len(from) > 0:

@@ -244,15 +244,7 @@ func csumField(st *skbState, off uint64) ([]byte, uint64) {
 }
 
 // Internet checksum arithmetic (RFC 1071/1624) in the form the kernel's
-// csum_replace* use: fold(~old_sum + ~from + to).
-func csumAdd(a, b uint32) uint32 {
-	s := a + b
-	if s < b {
-		s++
-	}
-	return s
-}
-
+// csum_replace* use: fold(~old_sum + ~from + to), with helpers.CsumAdd.
 func csumFold(s uint32) uint16 {
 	s = s&0xffff + s>>16
 	s = s&0xffff + s>>16
@@ -271,11 +263,11 @@ func replaceCsum(field []byte, from, to uint32, size uint64) uint64 {
 		if from != 0 {
 			return errno(syscall.EINVAL)
 		}
-		sum = csumAdd(sum, to)
+		sum = helpers.CsumAdd(sum, to)
 	case 2:
-		sum = csumAdd(csumAdd(sum, uint32(^uint16(from))), uint32(uint16(to)))
+		sum = helpers.CsumAdd(helpers.CsumAdd(sum, uint32(^uint16(from))), uint32(uint16(to)))
 	case 4:
-		sum = csumAdd(csumAdd(sum, ^from), to)
+		sum = helpers.CsumAdd(helpers.CsumAdd(sum, ^from), to)
 	default:
 		return errno(syscall.EINVAL)
 	}
