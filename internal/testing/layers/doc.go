@@ -1,4 +1,5 @@
-// Package layers holds the test that enforces the module's layer rules
+// Package layers holds the tests that enforce the module's layer rules
 // (docs/ARCHITECTURE.md, "Layer rules") on the import graph that `go list`
-// reports. It has no code of its own.
+// reports, and keep ARCHITECTURE.md's import graph equal to it. It has no
+// code of its own.
 package layers

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -81,6 +83,7 @@ var rules = []rule{
 // pkg is what the test reads of `go list -json`.
 type pkg struct {
 	ImportPath   string
+	Imports      []string
 	Deps         []string
 	TestImports  []string
 	XTestImports []string
@@ -90,9 +93,9 @@ type pkg struct {
 // module packages it depends on outside tests, directly or not.
 type graph map[string][]string
 
-// deps are a module's import graph: outside tests (transitive), and of
-// the tests (direct).
-type deps struct{ code, tests graph }
+// deps are a module's import graph: outside tests (transitive, and
+// direct), and of the tests (direct).
+type deps struct{ code, direct, tests graph }
 
 // loadGraph runs `go list -json` over the module.
 func loadGraph(t *testing.T) deps {
@@ -104,7 +107,7 @@ func loadGraph(t *testing.T) deps {
 		}
 		t.Fatalf("go list: %v", err)
 	}
-	g, tg := graph{}, graph{}
+	g, dg, tg := graph{}, graph{}, graph{}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
 		var p pkg
@@ -115,9 +118,10 @@ func loadGraph(t *testing.T) deps {
 		}
 		rel, _ := relative(p.ImportPath)
 		g[rel] = inModule(p.Deps)
+		dg[rel] = inModule(p.Imports)
 		tg[rel] = inModule(append(p.TestImports, p.XTestImports...))
 	}
-	return deps{code: g, tests: tg}
+	return deps{code: g, direct: dg, tests: tg}
 }
 
 // inModule returns the module's packages among paths, relative.
@@ -290,4 +294,82 @@ func TestPrintGraph(t *testing.T) {
 		fmt.Fprintf(&b, "%-28s %s\n", p, strings.Join(g[p], " "))
 	}
 	t.Log("\n" + b.String())
+}
+
+// TestArchitectureGraph keeps the import graph in docs/ARCHITECTURE.md
+// true: every package outside internal/testing is listed, with exactly its
+// direct imports of the module.
+func TestArchitectureGraph(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "ARCHITECTURE.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented, err := parseDocGraph(string(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := loadGraph(t)
+	for _, p := range sortedKeys(d.direct) {
+		if matches("internal/testing/...", p) {
+			continue
+		}
+		want, ok := documented[p]
+		if !ok {
+			t.Errorf("ARCHITECTURE.md's import graph leaves out %s (imports %v)", p, d.direct[p])
+			continue
+		}
+		got := slices.Sorted(slices.Values(d.direct[p]))
+		if !slices.Equal(got, want) {
+			t.Errorf("ARCHITECTURE.md: %s imports %v, go list says %v", p, want, got)
+		}
+	}
+	for p := range documented {
+		if _, ok := d.direct[p]; !ok {
+			t.Errorf("ARCHITECTURE.md's import graph lists %s, which does not exist", p)
+		}
+	}
+}
+
+// parseDocGraph reads the first code block after "## Import graph": lines
+// "pkg → a, b (comment)" or "pkg ← leaf". Names drop "internal/" where
+// that is unambiguous, and the root is "ebpfvm (root)" or "ebpfvm".
+func parseDocGraph(doc string) (map[string][]string, error) {
+	_, rest, ok := strings.Cut(doc, "## Import graph")
+	if !ok {
+		return nil, fmt.Errorf("no \"## Import graph\" section")
+	}
+	_, rest, _ = strings.Cut(rest, "```\n")
+	block, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		return nil, fmt.Errorf("no code block in the import graph section")
+	}
+	name := func(s string) string {
+		s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "(root)"))
+		switch {
+		case s == "ebpfvm":
+			return "."
+		case strings.HasPrefix(s, "internal/"), s == "isa", s == "verifier", s == "bench", s == "cmd/ebpfvm":
+			return s
+		}
+		return "internal/" + s
+	}
+	g := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		from, to, ok := strings.Cut(line, "→")
+		if !ok {
+			if from, _, ok = strings.Cut(line, "←"); !ok {
+				return nil, fmt.Errorf("import graph line %q has neither → nor ←", line)
+			}
+			g[name(from)] = nil
+			continue
+		}
+		to, _, _ = strings.Cut(to, "(")
+		var imports []string
+		for _, imp := range strings.Split(to, ",") {
+			imports = append(imports, name(imp))
+		}
+		slices.Sort(imports)
+		g[name(from)] = imports
+	}
+	return g, nil
 }
