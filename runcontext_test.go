@@ -134,7 +134,7 @@ func testRunContextSlices(t *testing.T, e engines.Engine) {
 	if err != nil || got.ReturnValue != want.ReturnValue || got.Executed != want.Executed {
 		t.Fatalf("cancelable run: %d (%d executed), %v; want %d (%d executed)", got.ReturnValue, got.Executed, err, want.ReturnValue, want.Executed)
 	}
-	const sum = 7 + 300000*300001/2
+	const sum uint64 = 7 + 300000*300001/2
 	if want.ReturnValue != sum {
 		t.Fatalf("r0 = %d, want %d", want.ReturnValue, sum)
 	}
