@@ -36,10 +36,13 @@ type verifier struct {
 
 	processed, maxInsns     int
 	totalStates, peakStates int
-	curStates               int
-	jmpsProcessed           int
-	prevJmps, prevInsns     int
-	insnIdx                 int
+	// maxStatesPerInsn: the longest list of stored states compared at
+	// one instruction (the kernel's max_states_per_insn).
+	maxStatesPerInsn    int
+	curStates           int
+	jmpsProcessed       int
+	prevJmps, prevInsns int
+	insnIdx             int
 	// scratch marks what the current instruction touched, for the log.
 	scratchRegs  uint16
 	scratchStack uint64
@@ -151,7 +154,7 @@ func (v *verifier) run() error {
 	}
 	if v.logLevel > 0 {
 		v.log.printf("processed %d insns (limit %d) max_states_per_insn %d total_states %d peak_states %d mark_read 0\n",
-			v.processed, maxInsnsLimit, 0, v.totalStates, v.peakStates)
+			v.processed, maxInsnsLimit, v.maxStatesPerInsn, v.totalStates, v.peakStates)
 	}
 	return nil
 }
@@ -161,7 +164,7 @@ func (v *verifier) fail(err error) error {
 	if e, ok := err.(*Error); ok && v.logLevel > 0 {
 		v.log.printf("%s\n", e.Msg)
 		v.log.printf("processed %d insns (limit %d) max_states_per_insn %d total_states %d peak_states %d mark_read 0\n",
-			v.processed, maxInsnsLimit, 0, v.totalStates, v.peakStates)
+			v.processed, maxInsnsLimit, v.maxStatesPerInsn, v.totalStates, v.peakStates)
 	}
 	return err
 }

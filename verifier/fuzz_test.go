@@ -14,6 +14,28 @@ import (
 
 const fuzzCtxSize = 64
 
+// fuzzKfuncs are the kfuncs every ebpfvm program has (the numeric
+// iterator's), under ebpfvm's IDs, so that accepted iterator loops run in
+// checked mode.
+var fuzzKfuncs = func() verifier.KfuncMap {
+	n, next, destroy := verifier.IterNumKfuncs()
+	return verifier.KfuncMap{ebpfvm.KfuncIterNumNew: n, ebpfvm.KfuncIterNumNext: next, ebpfvm.KfuncIterNumDestroy: destroy}
+}()
+
+// fuzzKfuncIDs gives the corpus files' kfunc calls (IDs 1-3, see
+// corpusKfuncs) ebpfvm's IDs.
+func fuzzKfuncIDs(insns []isa.Instruction) []isa.Instruction {
+	ids := map[int32]int32{1: ebpfvm.KfuncIterNumNew, 2: ebpfvm.KfuncIterNumNext, 3: ebpfvm.KfuncIterNumDestroy}
+	for i := range insns {
+		if insns[i].Opcode == isa.OpCall && uint8(insns[i].Src) == isa.CallKfunc {
+			if id, ok := ids[insns[i].Imm]; ok {
+				insns[i].Imm = id
+			}
+		}
+	}
+	return insns
+}
+
 // FuzzVerify mutates programs and checks the verifier's soundness: it
 // never panics, and whatever it accepts runs on ebpfvm's generic program
 // type in checked mode (unverified, every access tested) without a single
@@ -29,7 +51,7 @@ func FuzzVerify(f *testing.F) {
 		if err != nil {
 			continue
 		}
-		f.Add(isa.Encode(nil, insns))
+		f.Add(isa.Encode(nil, fuzzKfuncIDs(insns)))
 	}
 	for _, src := range []string{
 		"r0 = *(u32 *)(r1 +0)\nr0 &= 15\nr1 += r0\nr0 = *(u8 *)(r1 +0)\nexit",
@@ -53,6 +75,7 @@ func FuzzVerify(f *testing.F) {
 		}
 		opts := &verifier.Options{Type: verifier.Generic(fuzzCtxSize), MaxInstructions: 200_000}
 		opts.Type.Helpers = nil // the generic runtime registers no helpers by default
+		opts.Kfuncs, opts.GPL = fuzzKfuncs, true
 		if _, err := verifier.Verify(insns, opts); err != nil {
 			var ve *verifier.Error
 			if !errors.As(err, &ve) {
@@ -69,10 +92,11 @@ func FuzzVerify(f *testing.F) {
 		// unverified, so that an access the verifier should have refused
 		// shows up as a run-time check failure, not as a crash.
 		prog, err := ebpfvm.NewProgram(insns, &ebpfvm.ProgramOptions{Verify: ebpfvm.VerifyNone})
-		if err != nil && strings.Contains(err.Error(), "unknown helper") {
-			// The generic type has no helpers, so the call is dead code
-			// (the verifier refuses live ones), which the loader checks
-			// and the verifier does not, as in the kernel.
+		if err != nil && (strings.Contains(err.Error(), "unknown helper") || strings.Contains(err.Error(), "unknown kfunc")) {
+			// The generic type has no helpers (and ebpfvm no kfunc of
+			// this ID), so the call is dead code (the verifier refuses
+			// live ones), which the loader checks and the verifier does
+			// not, as in the kernel.
 			return
 		}
 		if err != nil {

@@ -136,6 +136,10 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 	force := v.force[idx] || len(cur.hist) > 40
 	addNew := force || v.jmpsProcessed-v.prevJmps >= 2 && v.processed-v.prevInsns >= 8
 	list := v.explored[idx]
+	if len(list) > v.maxStatesPerInsn {
+		v.maxStatesPerInsn = len(list)
+	}
+	iterNext := v.force[idx] && v.isIterNextCall(idx)
 	for k := 0; k < len(list); k++ {
 		cp := list[k]
 		if cp.branches > 0 {
@@ -147,22 +151,22 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 				v.loopHit(cp, cp, idx, prev)
 				return true, nil
 			}
-			if v.isIterNextCall(idx) {
+			if iterNext {
 				// Another iteration of an open-coded iterator loop.
 				if v.statesEqual(cp.st, cur, idx, cmpRange) && v.iterActiveAt(cur) {
 					v.loopHit(cp, cp, idx, prev)
 					return true, nil
 				}
-				continue
-			}
-			if v.isCallbackCall(idx) {
+				// No infinite-loop check, but the miss is counted (the
+				// kernel's skip_inf_loop_check): the list stays short.
+			} else if v.isCallbackCall(idx) {
 				if v.statesEqual(cp.st, cur, idx, cmpRange) {
 					v.loopHit(cp, cp, idx, prev)
 					return true, nil
 				}
 				continue
 			}
-			if cp.st.mayGotoDepth == cur.mayGotoDepth && cp.st.cbUnrollDepth == cur.cbUnrollDepth && v.statesEqual(cp.st, cur, idx, cmpExact) && !iterDepthsDiffer(cp.st, cur) {
+			if !iterNext && cp.st.mayGotoDepth == cur.mayGotoDepth && cp.st.cbUnrollDepth == cur.cbUnrollDepth && v.statesEqual(cp.st, cur, idx, cmpExact) && !iterDepthsDiffer(cp.st, cur) {
 				return false, v.errf(idx, "infinite loop detected at insn %d", idx)
 			}
 			if !force && v.jmpsProcessed-v.prevJmps < 20 && v.processed-v.prevInsns < 100 {

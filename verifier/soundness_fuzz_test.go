@@ -33,7 +33,7 @@ func FuzzPruning(f *testing.F) {
 			return
 		}
 		insns := pruningProgram(data)
-		opts := &verifier.Options{Type: verifier.Generic(pruningCtxSize)}
+		opts := &verifier.Options{Type: verifier.Generic(pruningCtxSize), Kfuncs: fuzzKfuncs, GPL: true}
 		opts.Type.Helpers = nil
 		if _, err := verifier.Verify(insns, opts); err != nil {
 			var ve *verifier.Error
@@ -108,6 +108,11 @@ func pruningProgram(data []byte) []isa.Instruction {
 		st[len(st)-1].Offset = int16(n)
 	}
 	loop := g.byte()%3 == 0
+	if len(data)%4 == 1 {
+		// A quarter of the inputs (by length) loop with an iterator.
+		out = iterLoop(out, body, int32(len(data)%5+1))
+		body, loop = nil, false
+	}
 	start := len(out)
 	for _, st := range body {
 		out = append(out, st...)
@@ -122,7 +127,7 @@ func pruningProgram(data []byte) []isa.Instruction {
 	out = append(out, isa.Mov64Imm(isa.R0, 0), isa.Exit())
 	calls := false
 	for _, in := range out {
-		calls = calls || in.Opcode == isa.OpCall
+		calls = calls || in.Opcode == isa.OpCall && uint8(in.Src) == isa.CallLocal
 	}
 	if !calls {
 		return out
@@ -144,6 +149,39 @@ func pruningProgram(data []byte) []isa.Instruction {
 }
 
 var pruneRegs = []isa.Register{isa.R0, isa.R4, isa.R7, isa.R8}
+
+// iterStack is the stack offset of iterLoop's iterator, below the
+// statements' bytes.
+const iterStack = -(pruningStack + 8)
+
+// iterLoop appends body wrapped in an open-coded iterator loop over
+// [0, k) (bpf_for): r9 is the loop value, r0 and r4 are zeroed at each
+// iteration's start (the kfunc calls clobber them), r7, r8 and the stack
+// carry values from one iteration to the next.
+func iterLoop(out []isa.Instruction, body [][]isa.Instruction, k int32) []isa.Instruction {
+	iterPtr := func() []isa.Instruction {
+		return []isa.Instruction{isa.Mov64Reg(isa.R1, isa.R10), isa.ALU64Imm(isa.ALUAdd, isa.R1, iterStack)}
+	}
+	kfunc := func(id int32) isa.Instruction {
+		return isa.Instruction{Opcode: isa.OpCall, Src: isa.Register(isa.CallKfunc), Imm: id}
+	}
+	out = append(out, iterPtr()...)
+	out = append(out, isa.Mov64Imm(isa.R2, 0), isa.Mov64Imm(isa.R3, k), kfunc(ebpfvm.KfuncIterNumNew))
+	head := len(out)
+	out = append(out, iterPtr()...)
+	out = append(out, kfunc(ebpfvm.KfuncIterNumNext))
+	var inner []isa.Instruction
+	inner = append(inner, isa.LoadMem(isa.SizeW, isa.R9, isa.R0, 0), isa.Mov64Imm(isa.R0, 0), isa.Mov64Imm(isa.R4, 0))
+	for _, st := range body {
+		inner = append(inner, st...)
+	}
+	// if r0 == 0 goto end; inner; goto head
+	out = append(out, isa.JumpImm(isa.JmpJEQ, isa.R0, 0, int16(len(inner)+1)))
+	out = append(out, inner...)
+	out = append(out, isa.Ja(int16(head-(len(out)+1))))
+	out = append(out, iterPtr()...)
+	return append(out, kfunc(ebpfvm.KfuncIterNumDestroy))
+}
 
 type pruneGen struct {
 	data []byte
@@ -310,7 +348,7 @@ func TestPruningProgramsRun(t *testing.T) {
 			binary.LittleEndian.PutUint64(data[j:], uint64(i*7919+j)*0x9e3779b97f4a7c15)
 		}
 		insns := pruningProgram(data)
-		opts := &verifier.Options{Type: verifier.Generic(pruningCtxSize)}
+		opts := &verifier.Options{Type: verifier.Generic(pruningCtxSize), Kfuncs: fuzzKfuncs, GPL: true}
 		opts.Type.Helpers = nil
 		if _, err := verifier.Verify(insns, opts); err != nil {
 			continue
