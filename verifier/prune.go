@@ -143,6 +143,10 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 	for k := 0; k < len(list); k++ {
 		cp := list[k]
 		if cp.branches > 0 {
+			// Iterator and callback iterations have no infinite-loop
+			// check but count their misses (the kernel's
+			// skip_inf_loop_check), so the list stays short.
+			skipInfLoopCheck := iterNext
 			// A state on the current path: a loop. Pruning against it
 			// (may_goto and callback iterations converging) relies on
 			// precision marks that are not final: compare every scalar
@@ -160,13 +164,15 @@ func (v *verifier) isStateVisited(idx, prev int) (bool, error) {
 				// No infinite-loop check, but the miss is counted (the
 				// kernel's skip_inf_loop_check): the list stays short.
 			} else if v.isCallbackCall(idx) {
+				// Another callback iteration: the same, but for the
+				// helper call that queues the callback.
 				if v.statesEqual(cp.st, cur, idx, cmpRange) {
 					v.loopHit(cp, cp, idx, prev)
 					return true, nil
 				}
-				continue
+				skipInfLoopCheck = true
 			}
-			if !iterNext && cp.st.mayGotoDepth == cur.mayGotoDepth && cp.st.cbUnrollDepth == cur.cbUnrollDepth && v.statesEqual(cp.st, cur, idx, cmpExact) && !iterDepthsDiffer(cp.st, cur) {
+			if !skipInfLoopCheck && cp.st.mayGotoDepth == cur.mayGotoDepth && cp.st.cbUnrollDepth == cur.cbUnrollDepth && v.statesEqual(cp.st, cur, idx, cmpExact) && !iterDepthsDiffer(cp.st, cur) {
 				return false, v.errf(idx, "infinite loop detected at insn %d", idx)
 			}
 			if !force && v.jmpsProcessed-v.prevJmps < 20 && v.processed-v.prevInsns < 100 {
