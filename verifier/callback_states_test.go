@@ -1,13 +1,6 @@
 package verifier
 
-import (
-	"regexp"
-	"strconv"
-	"strings"
-	"testing"
-
-	"github.com/ebpfvm/ebpfvm/isa"
-)
+import "testing"
 
 // callbackNeverConverges is a bpf_loop whose callback adds 8 to a counter
 // in the caller's stack and uses it, masked, as a stack offset: the
@@ -42,22 +35,5 @@ exit`
 // so the list of states stored there stays short instead of growing by
 // one per unrolled iteration.
 func TestCallbackStatesBounded(t *testing.T) {
-	insns, err := isa.Assemble(callbackNeverConverges)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := &Options{Type: XDP(), GPL: true, FuncInfo: true, LogLevel: 1}
-	opts.Budget.Insns = 20_000
-	_, err = Verify(insns, opts)
-	e, ok := err.(*Error)
-	if !ok || !strings.Contains(e.Msg, "BPF program is too large") {
-		t.Fatalf("got %v", err)
-	}
-	m := regexp.MustCompile(`max_states_per_insn (\d+)`).FindStringSubmatch(e.Log)
-	if m == nil {
-		t.Fatalf("no statistics in the log:\n%s", e.Log)
-	}
-	if n, _ := strconv.Atoi(m[1]); n > 70 || n == 0 {
-		t.Fatalf("max_states_per_insn %d, want at most 70", n)
-	}
+	requireStatesBounded(t, callbackNeverConverges, &Options{Type: XDP(), GPL: true, FuncInfo: true})
 }

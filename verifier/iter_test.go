@@ -71,11 +71,20 @@ exit
 // skip_inf_loop_check path reaches its miss accounting): 65 states at
 // most on 6.18 for this program, not one per iteration.
 func TestIterNextStatesBounded(t *testing.T) {
-	insns, err := isa.Assemble(iterNeverConverges)
+	requireStatesBounded(t, iterNeverConverges, &Options{Type: Generic(64), Kfuncs: iterTestKfuncs, GPL: true})
+}
+
+// requireStatesBounded verifies src, a loop that never converges, under
+// a 20,000-instruction budget and requires the kernel's "too large"
+// refusal with at most 70 states stored at any instruction (the kernel
+// keeps 65 at most on such loops), not one per iteration.
+func requireStatesBounded(t *testing.T, src string, opts *Options) {
+	t.Helper()
+	insns, err := isa.Assemble(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := &Options{Type: Generic(64), Kfuncs: iterTestKfuncs, GPL: true, LogLevel: 1}
+	opts.LogLevel = 1
 	opts.Budget.Insns = 20_000
 	_, err = Verify(insns, opts)
 	e, ok := err.(*Error)
